@@ -199,3 +199,120 @@ fn geodesic_direct_against_geographiclib_and_inverse() {
         assert!(ang_diff(ours.azimuth2_deg, azi2).abs() < 1e-9, "{ours:?} {azi2}");
     }
 }
+
+/// Largest errors seen against GeographicLib: distance (m) and azimuth error times distance (m).
+#[derive(Default)]
+struct NearEquatorErrors {
+    distance_m: f64,
+    azimuth_m: f64,
+    cases: usize,
+    /// Cases with two shortest geodesics (or coincident points) where we took the other one.
+    other_geodesic: usize,
+}
+
+/// One inverse problem against GeographicLib, to 1e-6 m in distance and 1 mm in azimuth error
+/// times distance. Where the azimuths differ by more (two shortest geodesics, as between
+/// antipodal points, or coincident points), ours must still be a geodesic of that length
+/// between the points: GeographicLib's direct problem from point 1 with our azimuth and
+/// distance must land within 1 mm of point 2 with our azimuth there.
+fn check_near_equator(lat1: f64, lon1: f64, lat2: f64, lon2: f64, errs: &mut NearEquatorErrors) {
+    let g = Geodesic::wgs84();
+    let (s12, azi1, azi2, _a12): (f64, f64, f64, f64) = g.inverse(lat1, lon1, lat2, lon2);
+    let ours = geodesic_inverse(&Geodetic::new(lat1, lon1, 0.0), &Geodetic::new(lat2, lon2, 0.0));
+    let what = format!("({lat1:e}, {lon1}) -> ({lat2:e}, {lon2}): {ours:?} vs {s12} {azi1} {azi2}");
+    let ds = (ours.distance_m - s12).abs();
+    assert!(ds < 1e-6, "distance off by {ds:e} m: {what}");
+    assert!((0.0..360.0).contains(&ours.azimuth1_deg), "{what}");
+    assert!((0.0..360.0).contains(&ours.azimuth2_deg), "{what}");
+    let da = ang_diff(ours.azimuth1_deg, azi1).abs().max(ang_diff(ours.azimuth2_deg, azi2).abs());
+    let mut da_m = da.to_radians() * s12;
+    if da_m >= 1e-3 {
+        let (la, lo, az): (f64, f64, f64) =
+            g.direct(lat1, lon1, ours.azimuth1_deg, ours.distance_m);
+        let (miss, _, _, _): (f64, f64, f64, f64) = g.inverse(la, lo, lat2, lon2);
+        let daz2 = ang_diff(az, ours.azimuth2_deg).abs().to_radians() * s12;
+        assert!(miss < 1e-3 && daz2 < 1e-3, "azimuths off by {da_m:e} m, miss {miss:e}: {what}");
+        da_m = miss.max(daz2);
+        errs.other_geodesic += 1;
+    }
+    errs.distance_m = errs.distance_m.max(ds);
+    errs.azimuth_m = errs.azimuth_m.max(da_m);
+    errs.cases += 1;
+}
+
+#[test]
+fn geodesic_near_equator_against_geographiclib() {
+    // Tiny but non-zero latitudes come out of ECEF -> geodetic near the equator.
+    let mut lats = vec![0.0, -0.0];
+    for t in [1e-300, 1e-20, 1e-15, 1e-12, 1e-9, 1e-6, 1e-3] {
+        lats.extend([t, -t]);
+    }
+    let mut errs = NearEquatorErrors::default();
+    for &lat1 in &lats {
+        for &lat2 in &lats {
+            for dlon in [1e-9, 0.5, 10.0, 90.0, 179.0, 179.5, 180.0] {
+                for (lon1, sign) in [(10.0, 1.0), (-170.2, -1.0), (0.0, 1.0), (179.9, 1.0)] {
+                    check_near_equator(lat1, lon1, lat2, norm180(lon1 + sign * dlon), &mut errs);
+                }
+            }
+        }
+    }
+    // The case reported: 79 345.9 m instead of 55 659.7 m.
+    let r = geodesic_inverse(&Geodetic::new(1e-15, 10.0, 100.0), &Geodetic::new(0.0, 10.5, 100.0));
+    assert!((r.distance_m - 55_659.745_396).abs() < 1e-5, "{r:?}");
+
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let tiny_lat = |rng: &mut ChaCha8Rng| -> f64 {
+        if rng.random_range(0..8) == 0 {
+            0.0
+        } else {
+            let s = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+            s * 10f64.powf(rng.random_range(-22.0..-1.0))
+        }
+    };
+    for _ in 0..20_000 {
+        // Near-equatorial pairs at any longitude difference, 1 micrometre to half the globe.
+        let (lat1, lat2) = (tiny_lat(&mut rng), tiny_lat(&mut rng));
+        let lon1: f64 = rng.random_range(-180.0..180.0);
+        let dlon = 10f64.powf(rng.random_range(-11.0..2.26)) * rng.random_range(-1.0..1.0);
+        check_near_equator(lat1, lon1, lat2, norm180(lon1 + dlon), &mut errs);
+        // Nearly antipodal ones, where the equatorial line stops being the shortest.
+        let (lat1, lat2) = (tiny_lat(&mut rng), tiny_lat(&mut rng));
+        let dlon = 10f64.powf(rng.random_range(-9.0..0.7)) * rng.random_range(-1.0..1.0);
+        check_near_equator(lat1, lon1, lat2, norm180(lon1 + 180.0 + dlon), &mut errs);
+    }
+    eprintln!(
+        "inverse near the equator, {} cases ({} the other of two shortest geodesics): max \
+         distance error {:e} m, max azimuth error x distance {:e} m",
+        errs.cases, errs.other_geodesic, errs.distance_m, errs.azimuth_m
+    );
+
+    // The direct problem from near-equatorial starts.
+    let g = Geodesic::wgs84();
+    let (mut dlat_max, mut dlon_max, mut dazi_max) = (0.0_f64, 0.0_f64, 0.0_f64);
+    for &lat in &lats {
+        for azi in [0.0, 30.0, 89.999_999_999, 90.0, 90.000_000_001, 135.0, 180.0, 270.0, -90.0] {
+            for s in [1e-3, 1.0, 55_659.745, 1e6, 1.0e7, 19_970_000.0, 2.0e7, 4.5e7, -3.0e6] {
+                let start = Geodetic::new(lat, 10.0, 0.0);
+                let ours = geodesic_direct(&start, azi, s);
+                let (lat2, lon2, azi2): (f64, f64, f64) = g.direct(lat, 10.0, azi, s);
+                let p = ours.position;
+                let what = format!("{lat:e} {azi} {s}: {ours:?} vs {lat2} {lon2} {azi2}");
+                let dlat = (p.lat - lat2).abs();
+                let dlon = ang_diff(p.lon, lon2).abs() * lat2.to_radians().cos();
+                let dazi = ang_diff(ours.azimuth2_deg, azi2).abs();
+                assert!(dlat < 1e-11 && dlon < 1e-11 && dazi < 1e-9, "{what}");
+                (dlat_max, dlon_max, dazi_max) =
+                    (dlat_max.max(dlat), dlon_max.max(dlon), dazi_max.max(dazi));
+            }
+        }
+    }
+    eprintln!(
+        "direct near the equator: max errors lat {dlat_max:e} deg, lon {dlon_max:e} deg, azimuth {dazi_max:e} deg"
+    );
+}
+
+/// A longitude reduced to [-180, 180).
+fn norm180(lon: f64) -> f64 {
+    (lon + 180.0).rem_euclid(360.0) - 180.0
+}

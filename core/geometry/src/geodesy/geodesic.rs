@@ -8,6 +8,15 @@
 //! (eqs. 53-57). Our Newton iteration keeps a bracket of `alpha1` and falls back to bisection,
 //! so it converges for every pair of points, antipodal ones included.
 //!
+//! Nearly equatorial geodesics need two precautions. `alpha1` is carried as the pair
+//! `(sin alpha1, cos alpha1)` and moved by rotations, never as an angle in radians: from a point
+//! at a tiny reduced latitude `beta1`, the solution has `cos alpha1 = O(beta1)` and
+//! `lambda12(alpha1)` sweeps most of its range while `cos alpha1` changes by `O(beta1)`, far
+//! below the resolution (~1e-16) of an angle near `pi / 2`. And latitudes and the longitude
+//! difference are rounded to a multiple of 2^-57 degree (under a picometre on the ground), so
+//! that squares of tiny angles cannot underflow: 1e-20 degree becomes 0 and takes the exact
+//! equatorial path.
+//!
 //! Heights are ignored: the geodesic runs on the ellipsoid surface.
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +50,22 @@ const B: f64 = WGS84_A * (1.0 - WGS84_F);
 const E2: f64 = WGS84_F * (2.0 - WGS84_F);
 const EP2: f64 = E2 / (1.0 - E2);
 const N3: f64 = WGS84_F / (2.0 - WGS84_F);
+
+/// An angle in degrees rounded, when under 1/16 degree in magnitude, to a multiple of 2^-57
+/// degree (7e-18 degree, 0.8 pm on the ground): the spacing of doubles just below 1/16.
+/// Angles under 2^-58 degree become zero (keeping their sign), so that no later square
+/// underflows.
+fn round_tiny_deg(x: f64) -> f64 {
+    const Q: f64 = 1.0 / 16.0;
+    let y = x.abs();
+    if y < Q {
+        // For y < 1/32, Q - y lies in (1/32, 1/16) and is rounded to a multiple of 2^-57;
+        // Q - (Q - y) is then exact. Larger y are multiples of 2^-57 already.
+        (Q - (Q - y)).copysign(x)
+    } else {
+        x
+    }
+}
 
 /// `(sin, cos)` of an angle in degrees, exact at multiples of 90 degrees.
 pub(crate) fn sincosd(deg: f64) -> (f64, f64) {
@@ -83,6 +108,18 @@ pub(crate) fn norm_deg(x: f64) -> f64 {
 fn normalize(s: f64, c: f64) -> (f64, f64) {
     let r = s.hypot(c);
     (s / r, c / r)
+}
+
+/// The angle `(sin, cos)` turned by `d` radians.
+fn rotate((s, c): (f64, f64), d: f64) -> (f64, f64) {
+    let (sd, cd) = d.sin_cos();
+    normalize(s * cd + c * sd, c * cd - s * sd)
+}
+
+/// `sin(b - a)` of two angles given as `(sin, cos)`; for `a`, `b` in `[0, pi]` it is positive
+/// exactly when `b > a`.
+fn sin_diff(a: (f64, f64), b: (f64, f64)) -> f64 {
+    a.1 * b.0 - a.0 * b.1
 }
 
 fn eps_of(k2: f64) -> f64 {
@@ -136,9 +173,9 @@ fn lengths(eps: f64, sig12: f64, s1: (f64, f64), s2: (f64, f64), dn1: f64, dn2: 
     (s12, m12b)
 }
 
-/// Evaluates `lambda12(alpha1)` and its derivative (Karney 2013, sect. 4).
-fn trial(c: &Canon, alpha1: f64) -> Trial {
-    let (salp1, mut calp1) = alpha1.sin_cos();
+/// Evaluates `lambda12(alpha1)` and its derivative (Karney 2013, sect. 4), for
+/// `alpha1 = (sin, cos)` in `[0, pi]`.
+fn trial(c: &Canon, (salp1, mut calp1): (f64, f64)) -> Trial {
     if c.sbet1 == 0.0 && calp1 == 0.0 {
         // Break the degeneracy of the equatorial geodesic.
         calp1 = -TINY;
@@ -178,37 +215,48 @@ fn trial(c: &Canon, alpha1: f64) -> Trial {
     Trial { v: lam - c.lam12, dv, s12, salp2, calp2 }
 }
 
-/// The positive root of the astroid `mu^4 + 2 mu^3 + (1 - x^2 - y^2) mu^2 - 2 y^2 mu - y^2`
-/// (Karney 2013, eq. 55), by bisection (it has exactly one positive root).
+/// The positive root `mu` of the astroid `x^2 / (1 + mu)^2 + y^2 / mu^2 = 1`, i.e. of
+/// `mu^4 + 2 mu^3 + (1 - x^2 - y^2) mu^2 - 2 y^2 mu - y^2` (Karney 2013, eq. 55), for `y != 0`.
+///
+/// The left side decreases strictly in `mu > 0`, and the root lies in
+/// `[max(|y|, |x| - 1), |x| + |y|]`; bisection, geometric while the bracket spans more than a
+/// factor 2, finds it to full relative precision even when `y` (and so `mu`) is tiny.
 fn astroid(x: f64, y: f64) -> f64 {
-    let g = |m: f64| (((m + 2.0) * m + 1.0 - x * x - y * y) * m - 2.0 * y * y) * m - y * y;
-    let (mut lo, mut hi) = (0.0, 2.0 * (1.0 + x.abs() + y.abs()));
-    for _ in 0..80 {
-        let mid = 0.5 * (lo + hi);
-        if g(mid) > 0.0 { hi = mid } else { lo = mid }
+    let h = |m: f64| (x / (1.0 + m)).powi(2) + (y / m).powi(2) - 1.0;
+    let (mut lo, mut hi) = (y.abs().max(x.abs() - 1.0), x.abs() + y.abs());
+    for _ in 0..200 {
+        let mid = if hi > 2.0 * lo { lo.sqrt() * hi.sqrt() } else { 0.5 * (lo + hi) };
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if h(mid) > 0.0 { lo = mid } else { hi = mid }
     }
     0.5 * (lo + hi)
 }
 
-/// Starting guess of `alpha1` (Karney 2013, sect. 5): the auxiliary sphere with the mean
-/// `w = sqrt(1 - e^2 cos^2 beta)` (eqs. 48-49), or the astroid near the antipode (eqs. 53-57).
-fn start(c: &Canon) -> f64 {
+/// Starting guess of `alpha1` as `(sin, cos)` (Karney 2013, sect. 5): the auxiliary sphere
+/// with the mean `w = sqrt(1 - e^2 cos^2 beta)` (eqs. 48-49), or the astroid near the antipode
+/// (eqs. 53-57).
+fn start(c: &Canon) -> (f64, f64) {
     let x = (c.lam12 - std::f64::consts::PI) / (WGS84_F * std::f64::consts::PI * c.cbet1);
     let y = (c.sbet1 * c.cbet2 + c.cbet1 * c.sbet2)
         / (WGS84_F * std::f64::consts::PI * c.cbet1 * c.cbet1);
-    if x > -4.0 && y.abs() < 4.0 {
+    let (salp1, calp1) = if x > -4.0 && y.abs() < 4.0 {
         if y == 0.0 {
-            return (-x).atan2((1.0 - x * x).max(0.0).sqrt());
+            // The limit y -> 0 of eq. 56: mu -> max(0, |x| - 1).
+            let salp1 = (-x).min(1.0);
+            (salp1, (1.0 - salp1 * salp1).max(0.0).sqrt())
+        } else {
+            let mu = astroid(x, y);
+            (-x / (1.0 + mu), y / mu)
         }
-        let mu = astroid(x, y);
-        return (-x / (1.0 + mu)).atan2(y / mu);
-    }
-    let cb = 0.5 * (c.cbet1 + c.cbet2);
-    let omg12 = c.lam12 / (1.0 - E2 * cb * cb).sqrt();
-    let (somg, comg) = omg12.sin_cos();
-    let salp1 = c.cbet2 * somg;
-    let calp1 = c.cbet1 * c.sbet2 - c.sbet1 * c.cbet2 * comg;
-    salp1.atan2(calp1)
+    } else {
+        let cb = 0.5 * (c.cbet1 + c.cbet2);
+        let omg12 = c.lam12 / (1.0 - E2 * cb * cb).sqrt();
+        let (somg, comg) = omg12.sin_cos();
+        (c.cbet2 * somg, c.cbet1 * c.sbet2 - c.sbet1 * c.cbet2 * comg)
+    };
+    if salp1 >= 0.0 && salp1.hypot(calp1) > 0.0 { normalize(salp1, calp1) } else { (1.0, 0.0) }
 }
 
 /// Solves the canonical inverse problem; returns `(s12, salp1, calp1, salp2, calp2)`.
@@ -231,39 +279,59 @@ fn solve_canonical(c: &Canon, lat1_deg: f64) -> (f64, f64, f64, f64, f64) {
         // Along the equator.
         return (WGS84_A * c.lam12, 1.0, 0.0, 1.0, 0.0);
     }
-    let (mut lo, mut hi) = (0.0, pi);
-    let mut alpha1 = start(c).clamp(0.0, pi);
-    let mut t = trial(c, alpha1);
-    for _ in 0..200 {
-        if t.v.abs() <= 2.0 * f64::EPSILON {
+    // alpha1 as (sin, cos) in [0, pi], with a bracket [lo, hi] of the root of the increasing
+    // v(alpha1) = lambda12(alpha1) - lambda12. Newton steps rotate alpha1, so that cos alpha1
+    // keeps its relative precision when it is tiny (nearly equatorial geodesics).
+    let (mut lo, mut hi) = ((0.0, 1.0), (0.0, -1.0));
+    let mut alp1 = start(c);
+    let mut t = trial(c, alp1);
+    for _ in 0..MAX_ITER {
+        // Converged, or NaN input.
+        if t.v.is_nan() || t.v.abs() <= 2.0 * f64::EPSILON {
             break;
         }
         if t.v > 0.0 {
-            hi = alpha1
+            hi = alp1
         } else {
-            lo = alpha1
+            lo = alp1
         }
-        let newton = alpha1 - t.v / t.dv;
-        let next = if t.dv > 0.0 && newton > lo && newton < hi { newton } else { 0.5 * (lo + hi) };
-        if (next - alpha1).abs() <= 1e-16 || hi - lo <= 4.0 * f64::EPSILON {
+        let newton = if t.dv > 0.0 && (t.v / t.dv).abs() < pi {
+            let n = rotate(alp1, -t.v / t.dv);
+            (sin_diff(lo, n) > 0.0 && sin_diff(n, hi) > 0.0).then_some(n)
+        } else {
+            None
+        };
+        // Else bisect: turn lo by half the bracket's width, atan2 of (sin, cos) of the width.
+        let next = newton.unwrap_or_else(|| {
+            let width = sin_diff(lo, hi).atan2(lo.0 * hi.0 + lo.1 * hi.1);
+            rotate(lo, 0.5 * width)
+        });
+        if next == alp1 {
             break;
         }
-        alpha1 = next;
-        t = trial(c, alpha1);
+        alp1 = next;
+        t = trial(c, alp1);
     }
-    let (salp1, calp1) = alpha1.sin_cos();
-    (t.s12, salp1, calp1, t.salp2, t.calp2)
+    (t.s12, alp1.0, alp1.1, t.salp2, t.calp2)
 }
+
+/// Newton steps and bisections of the inverse problem, at most. Newton converges in a few;
+/// pure bisection from `[0, pi]` would need about 120 to pin `cos alpha1 ~ 1e-19` (the least
+/// after rounding) to full precision.
+const MAX_ITER: usize = 150;
 
 /// Solves the inverse geodesic problem on WGS84 between two positions (heights ignored).
 ///
 /// Karney (2013); agrees with GeographicLib to better than a micrometre in distance (see the
-/// tests), everywhere including nearly antipodal points. At a pole the
+/// tests), everywhere including nearly antipodal and nearly equatorial points. Latitudes and
+/// the longitude difference under 1/16 degree are first rounded to a multiple of 2^-57 degree
+/// (7e-18 degree, under a picometre on the ground), as GeographicLib does. At a pole the
 /// azimuth is taken as the limit along the meridian of the given longitude. Non-finite input
 /// gives non-finite output.
 pub fn geodesic_inverse(a: &Geodetic, b: &Geodetic) -> GeodesicInverse {
-    let (mut lat1, mut lat2) = (a.lat.clamp(-90.0, 90.0), b.lat.clamp(-90.0, 90.0));
-    let mut lon12 = norm_deg(norm_deg(b.lon) - norm_deg(a.lon));
+    let mut lat1 = round_tiny_deg(a.lat.clamp(-90.0, 90.0));
+    let mut lat2 = round_tiny_deg(b.lat.clamp(-90.0, 90.0));
+    let mut lon12 = round_tiny_deg(norm_deg(norm_deg(b.lon) - norm_deg(a.lon)));
     let mut lonsign = if lon12 < 0.0 { -1.0 } else { 1.0 };
     lon12 = lon12.abs();
     let swapp = if lat1.abs() < lat2.abs() { -1.0 } else { 1.0 };
