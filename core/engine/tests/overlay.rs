@@ -143,10 +143,11 @@ fn earth_curvature_lowers_a_distant_poi_at_camera_height() {
     };
     let p = proj.project(&poi.resolve(&FixedUndulation(0.0)).unwrap());
     assert!((p.elevation_angle_deg + dlon / 2.0).abs() < 1e-9, "{}", p.elevation_angle_deg);
-    // The textbook drop d^2 / (2R) over d: an angle of d / (2R), with d the arc a dlon on
-    // the ellipsoid (not `p.distance_m`: lsar-geometry's geodesic_inverse is wrong for
-    // latitudes of ~1e-15 deg, as the camera's round-tripped one is here).
+    // The textbook drop d^2 / (2R) over d: an angle of d / (2R), with d the equatorial arc
+    // a dlon. The camera's latitude after the ECEF round trip is ~1e-15 deg, not 0: the
+    // geodesic distance must still be the equatorial arc.
     let (a, r) = (6_378_137.0, 6_378_137.0 + 100.0);
+    assert!((p.distance_m - a * dlon.to_radians()).abs() < 1e-6, "{}", p.distance_m);
     let drop_angle = (a * dlon.to_radians() / (2.0 * r)).to_degrees();
     let err = (p.elevation_angle_deg + drop_angle).abs();
     assert!(err < 1e-4 * drop_angle, "{} vs {drop_angle}", p.elevation_angle_deg);
