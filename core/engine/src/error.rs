@@ -5,6 +5,7 @@
 
 use lsar_geometry::GeometryError;
 use lsar_pack::PackError;
+use lsar_vision::VisionError;
 
 /// `Result` with [`CoreError`].
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
@@ -33,4 +34,22 @@ pub enum CoreError {
         #[from]
         source: GeometryError,
     },
+    /// An image or descriptor computation failed (undecodable image, bad weights, ...).
+    #[error("vision: {source}")]
+    Vision {
+        /// The vision error.
+        #[from]
+        source: VisionError,
+    },
+    /// The descriptor model does not match the one the region pack was built with.
+    #[error("descriptor model mismatch: pack built with `{pack_model}`, localizer uses `{model}`")]
+    ModelMismatch {
+        /// Model id stored in the pack.
+        pack_model: String,
+        /// Model id (and weights hash) the localizer was opened with.
+        model: String,
+    },
+    /// A localizer needs at least one region pack.
+    #[error("no region pack given")]
+    NoPacks,
 }

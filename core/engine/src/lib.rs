@@ -1,15 +1,19 @@
 //! # lsar-core
 //!
-//! The public Rust API of lsar. It will hold the `Localizer` (photo + region packs + priors
-//! -> camera pose, FOV and the peaks in view), the sensor tracker, and POI visibility and
-//! overlay projection, composing lsar-geometry, lsar-vision and lsar-pack. Today it holds
-//! the peak overlay ([`overlay`]) and re-exports the foundations.
+//! The public Rust API of lsar: the [`Localizer`] (photo + region packs + priors -> camera
+//! pose, FOV and the peaks in view, [`localizer`]) and POI visibility and overlay projection
+//! ([`overlay`]), composing lsar-geometry, lsar-vision and lsar-pack, which it re-exports.
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod localizer;
 pub mod overlay;
 
 pub use error::{CoreError, Result};
+pub use localizer::{
+    CancelToken, DescriptorModel, Localization, Localizer, LocalizerOptions, NotLocalized, Outcome,
+    Priors, QueryFeatures, Reason,
+};
 pub use overlay::{Label, OverlayOptions, Poi, overlay_labels};
 
 pub use lsar_geometry as geometry;

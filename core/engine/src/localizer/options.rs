@@ -1,0 +1,96 @@
+//! Options of the [`super::Localizer`] and the cancellation token of a call.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::query::QueryOptions;
+
+/// Tunable parameters of the pipeline. Pixel thresholds refer to a query image whose longer
+/// side is `reference_side_px` and scale with the actual size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalizerOptions {
+    /// Query feature extraction.
+    pub query: QueryOptions,
+    /// Viewpoint search radius = this many GPS sigmas (2), clamped to
+    /// [`Self::search_radius_range_m`].
+    pub search_radius_sigmas: f64,
+    /// Smallest and largest viewpoint search radius, metres (300, 5000).
+    pub search_radius_range_m: (f64, f64),
+    /// Most viewpoints considered, nearest first (4).
+    pub max_viewpoints: usize,
+    /// Query descriptors (strongest first) that vote for views (600).
+    pub vote_queries: usize,
+    /// Views matched in full after voting (LandscapeAR: 3).
+    pub top_views: usize,
+    /// Fewest matches and inliers for a pose (12, LandscapeAR's "> 11").
+    pub min_inliers: usize,
+    /// Image size the pixel thresholds refer to, pixels (1024).
+    pub reference_side_px: f64,
+    /// Inlier threshold of the first solve and re-matching radius, pixels (10).
+    pub threshold_px: f64,
+    /// Inlier threshold of the final solve, pixels (8).
+    pub final_threshold_px: f64,
+    /// Accepted horizontal FOV for an unknown focal, degrees (10, 120).
+    pub hfov_range_deg: (f64, f64),
+    /// Focal ratio allowed in the final solve around the first estimate (1.25).
+    pub final_focal_ratio: f64,
+    /// Most RANSAC iterations per solve (20 000).
+    pub max_ransac_iterations: u64,
+    /// RANSAC seed (results are deterministic for a seed).
+    pub seed: u64,
+}
+
+impl Default for LocalizerOptions {
+    fn default() -> Self {
+        Self {
+            query: QueryOptions::default(),
+            search_radius_sigmas: 2.0,
+            search_radius_range_m: (300.0, 5000.0),
+            max_viewpoints: 4,
+            vote_queries: 600,
+            top_views: 3,
+            min_inliers: 12,
+            reference_side_px: 1024.0,
+            threshold_px: 10.0,
+            final_threshold_px: 8.0,
+            hfov_range_deg: (10.0, 120.0),
+            final_focal_ratio: 1.25,
+            max_ransac_iterations: 20_000,
+            seed: 0,
+        }
+    }
+}
+
+/// Cancels a running localization from another thread (cheap to clone).
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A token not yet cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks every call holding this token to stop at its next stage boundary.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Self::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Localizer;
+
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn localizer_and_token_are_send_and_sync() {
+        send_sync::<Localizer>();
+        send_sync::<super::CancelToken>();
+    }
+}

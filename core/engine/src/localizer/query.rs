@@ -1,0 +1,208 @@
+//! Query features (pipeline step 3): resize, detect, cut FOV-normalised patches, describe.
+//!
+//! The photo is resized so that its longer side is [`QueryOptions::max_side_px`] (1024, as
+//! LandscapeAR; smaller photos are not enlarged), keypoints are detected there (DoG, or a
+//! dense grid), and 64x64 patches spanning a fixed angle (~3.84 degrees) are cut for a given
+//! horizontal FOV. Keypoints are reported in pixels of the photo as passed (pixel-centre
+//! convention `x = (x' + 0.5) / s - 0.5`), so the pose refers to the caller's image.
+
+use std::time::Instant;
+
+use lsar_vision::keypoints::{DogConfig, GridConfig, detect_dog, detect_grid};
+use lsar_vision::{Descriptors, Image, PatchConfig, PatchExtractor};
+use nalgebra::Vector2;
+
+use super::model::Describer;
+use crate::error::{CoreError, Result};
+
+/// How query keypoints are found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Detector {
+    /// Difference of Gaussians (SIFT-like), strongest first.
+    Dog {
+        /// Minimum `|DoG|` at an extremum, for images in [0, 1].
+        contrast_threshold: f32,
+    },
+    /// A dense grid with this stride in pixels of the resized photo.
+    Grid {
+        /// Grid step, pixels.
+        stride: usize,
+    },
+}
+
+/// Options of query feature extraction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryOptions {
+    /// Longer side of the photo for detection, pixels (1024).
+    pub max_side_px: usize,
+    /// Detector (DoG with contrast 0.01 by default).
+    pub detector: Detector,
+    /// Most keypoints kept (strongest first; 4000).
+    pub max_keypoints: usize,
+    /// Keypoints closer than this to the border of the resized photo are dropped, pixels.
+    pub border_px: f64,
+    /// FOV hypotheses (degrees) tried in order when the FOV is unknown: patches must be cut
+    /// at the right angular size, so each hypothesis is a full description and match; the
+    /// first that localizes with confidence >= `accept_confidence` wins, else the most
+    /// confident. Default `[60, 40, 80]` (60 is LandscapeAR's fallback).
+    pub fov_hypotheses_deg: Vec<f64>,
+    /// Confidence that stops the FOV hypothesis loop (0.5).
+    pub accept_confidence: f64,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        Self {
+            max_side_px: 1024,
+            detector: Detector::Dog { contrast_threshold: 0.01 },
+            max_keypoints: 4000,
+            border_px: 8.0,
+            fov_hypotheses_deg: vec![60.0, 40.0, 80.0],
+            accept_confidence: 0.5,
+        }
+    }
+}
+
+/// Described query keypoints, the input of [`super::Localizer::localize_features`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryFeatures {
+    /// Width of the image the keypoints refer to, pixels.
+    pub width: u32,
+    /// Height of that image, pixels.
+    pub height: u32,
+    /// Keypoint positions, pixels ((0, 0) = centre of the top-left pixel), strongest first
+    /// (voting uses the first ones).
+    pub keypoints: Vec<Vector2<f64>>,
+    /// One unit descriptor per keypoint, same order.
+    pub descriptors: Descriptors,
+    /// Horizontal FOV (degrees) the patches were cut for.
+    pub patch_hfov_deg: f64,
+}
+
+impl QueryFeatures {
+    /// Checks sizes, lengths and finiteness.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidInput`].
+    pub fn validate(&self) -> Result<()> {
+        if self.width == 0 || self.height == 0 {
+            return Err(CoreError::InvalidInput { what: "query image size is zero" });
+        }
+        if self.keypoints.len() != self.descriptors.len() {
+            return Err(CoreError::InvalidInput {
+                what: "keypoints and descriptors differ in count",
+            });
+        }
+        if !self.keypoints.iter().all(|k| k.x.is_finite() && k.y.is_finite()) {
+            return Err(CoreError::InvalidInput { what: "query keypoint not finite" });
+        }
+        if !self.descriptors.data().iter().all(|v| v.is_finite()) {
+            return Err(CoreError::InvalidInput { what: "query descriptor not finite" });
+        }
+        Ok(())
+    }
+}
+
+/// A photo resized for detection, with its keypoints (in resized pixels).
+pub(crate) struct Detected {
+    resized: Image,
+    scale: (f64, f64),
+    keypoints: Vec<lsar_vision::Keypoint>,
+    width: u32,
+    height: u32,
+}
+
+/// Resizes and detects (independent of the FOV).
+pub(crate) fn detect(image: &Image, options: &QueryOptions) -> Result<Detected> {
+    let (w, h) = (image.width(), image.height());
+    if w == 0 || h == 0 {
+        return Err(CoreError::InvalidInput { what: "image size is zero" });
+    }
+    let width = u32::try_from(w).map_err(|_| CoreError::InvalidInput { what: "image too wide" })?;
+    let height =
+        u32::try_from(h).map_err(|_| CoreError::InvalidInput { what: "image too tall" })?;
+    let longer = w.max(h);
+    let resized = if longer > options.max_side_px {
+        #[allow(clippy::cast_precision_loss)]
+        let s = options.max_side_px as f64 / longer as f64;
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let (nw, nh) = (
+            ((w as f64) * s).round().max(1.0) as usize,
+            ((h as f64) * s).round().max(1.0) as usize,
+        );
+        image.resize(nw, nh)?
+    } else {
+        image.clone()
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let scale = (resized.width() as f64 / w as f64, resized.height() as f64 / h as f64);
+    let keypoints = match options.detector {
+        Detector::Dog { contrast_threshold } => {
+            let config = DogConfig {
+                contrast_threshold,
+                max_keypoints: Some(options.max_keypoints),
+                border: options.border_px,
+                ..DogConfig::default()
+            };
+            detect_dog(&resized.to_grey(), &config, None)?
+        }
+        Detector::Grid { stride } => {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let margin = options.border_px.max(0.0).ceil() as usize;
+            let config = GridConfig { stride: stride.max(1), margin, ..GridConfig::default() };
+            let mut kps = detect_grid(&resized, &config, None)?;
+            kps.truncate(options.max_keypoints);
+            kps
+        }
+    };
+    Ok(Detected { resized, scale, keypoints, width, height })
+}
+
+impl Detected {
+    /// Number of keypoints.
+    pub(crate) fn len(&self) -> usize {
+        self.keypoints.len()
+    }
+
+    /// Patches cut for `hfov_deg` and described; keypoints mapped back to the input photo.
+    pub(crate) fn describe(
+        &self,
+        hfov_deg: f64,
+        describer: &Describer,
+        timings: &mut (f64, f64),
+    ) -> Result<QueryFeatures> {
+        let start = Instant::now();
+        // The network's photo branch takes RGB; a grey photo is replicated into three channels.
+        let rgb;
+        let source = if describer.wants_rgb() && self.resized.channels() != 3 {
+            rgb = self.resized.to_rgb();
+            &rgb
+        } else {
+            &self.resized
+        };
+        let extractor =
+            PatchExtractor::new(source, hfov_deg.to_radians(), &PatchConfig::default())?;
+        let patches = extractor.extract(&self.keypoints)?;
+        timings.0 += start.elapsed().as_secs_f64() * 1e3;
+        let start = Instant::now();
+        let descriptors = describer.describe(&patches)?;
+        timings.1 += start.elapsed().as_secs_f64() * 1e3;
+        let (sx, sy) = self.scale;
+        let keypoints = self
+            .keypoints
+            .iter()
+            .map(|k| Vector2::new((k.x + 0.5) / sx - 0.5, (k.y + 0.5) / sy - 0.5))
+            .collect();
+        Ok(QueryFeatures {
+            width: self.width,
+            height: self.height,
+            keypoints,
+            descriptors,
+            patch_hfov_deg: hfov_deg,
+        })
+    }
+}
