@@ -38,6 +38,32 @@ pub enum GeometryError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// Robust estimation found no model with enough inliers.
+    #[error("no consensus: best model has {inliers} inliers, {required} required")]
+    NoConsensus {
+        /// Inliers of the best model found (0 if none).
+        inliers: usize,
+        /// Inliers required.
+        required: usize,
+    },
+    /// A coordinate reference system that is not supported (an EPSG code).
+    #[error("unsupported coordinate reference system EPSG:{epsg}")]
+    UnsupportedCrs {
+        /// The EPSG code.
+        epsg: u32,
+    },
+    /// A matrix that must be a rotation is not orthonormal with determinant +1.
+    #[error("{what} is not a rotation matrix")]
+    NotARotation {
+        /// Which matrix.
+        what: &'static str,
+    },
+    /// Redundant values disagree (e.g. a camera centre and the pose it should come from).
+    #[error("inconsistent values: {what}")]
+    Inconsistent {
+        /// Which values disagree.
+        what: &'static str,
+    },
 }
 
 /// Result alias of lsar-geometry.

@@ -30,10 +30,21 @@
 //!   and ECEF coordinates are ~6.4e6 m.
 #![deny(missing_docs)]
 
+pub mod absolute_pose;
 pub mod camera;
+pub mod camera_json;
 pub mod error;
 pub mod geodesy;
+pub mod pose;
+pub mod ransac;
+pub mod refine;
+pub mod solvers;
 
+pub use absolute_pose::{
+    AbsolutePoseEstimate, AbsolutePoseOptions, FocalMode, estimate_absolute_pose,
+};
 pub use camera::Camera;
+pub use camera_json::CameraJson;
 pub use error::{GeometryError, Result};
 pub use geodesy::{Geodetic, LocalFrame};
+pub use pose::CameraPose;

@@ -1,0 +1,263 @@
+//! Levenberg-Marquardt refinement of an absolute pose, the focal length and optionally the
+//! radial distortion `k1`, `k2`, on reprojection errors in pixels with a robust loss.
+//!
+//! Residual of a correspondence (pixel `x` relative to the principal point, world point
+//! `X`): `r = f d(n) - x`, with `p = R X + t`, `n = (p_x / p_z, p_y / p_z)`,
+//! `d(n) = n (1 + k1 |n|^2 + k2 |n|^4)`. Parameters: a left rotation increment
+//! `R <- exp([w]x) R`, `t <- t + dt`, `f <- f exp(df)`, `k <- k + dk`, with analytic
+//! Jacobians. Each step solves `(H + lambda diag(H)) delta = -g` on the IRLS-weighted normal
+//! equations; `lambda` shrinks by 10 on success and grows by 10 on failure. Stops on a small
+//! gradient, a small step, a small relative cost decrease, or the iteration cap. A point
+//! behind the camera costs `rho(1e12)`. World points should be centred by the caller
+//! (kilometre-scale coordinates are fine, 6.4e6 m offsets are not).
+
+// Negated comparisons (`!(x > 0.0)`) are deliberate throughout: they also reject NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+mod loss;
+
+pub use loss::RobustLoss;
+
+use nalgebra::{Matrix3, SMatrix, SVector, Vector2, Vector3};
+
+use crate::solvers::FocalPose;
+
+type Mat9 = SMatrix<f64, 9, 9>;
+type Vec9 = SVector<f64, 9>;
+
+/// Squared residual charged for a point behind the camera.
+const BEHIND_CAMERA_S: f64 = 1e12;
+
+/// A camera being refined: pose, focal length in pixels (`pose.focal`), distortion.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RefinedCamera {
+    /// `cam_from_world` and the focal length in pixels.
+    pub pose: FocalPose,
+    /// First radial coefficient.
+    pub k1: f64,
+    /// Second radial coefficient.
+    pub k2: f64,
+}
+
+/// Which parameters move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefineParams {
+    /// Rotation and translation.
+    Pose,
+    /// Rotation, translation and focal length.
+    #[default]
+    PoseFocal,
+    /// Rotation, translation, focal length, `k1` and `k2`.
+    PoseFocalDistortion,
+}
+
+/// Options of [`refine_camera`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RefineOptions {
+    /// Parameters to refine.
+    pub params: RefineParams,
+    /// Robust loss on squared pixel residuals.
+    pub loss: RobustLoss,
+    /// Most iterations (accepted or rejected steps).
+    pub max_iterations: usize,
+    /// Stop when the largest gradient component falls below this.
+    pub gradient_tol: f64,
+    /// Stop when the step is below this (relative to the parameters).
+    pub step_tol: f64,
+    /// Stop when the cost decreases by less than this share.
+    pub relative_cost_tol: f64,
+}
+
+impl Default for RefineOptions {
+    fn default() -> Self {
+        Self {
+            params: RefineParams::PoseFocal,
+            loss: RobustLoss::Cauchy { scale: 1.0 },
+            max_iterations: 100,
+            gradient_tol: 1e-10,
+            step_tol: 1e-10,
+            relative_cost_tol: 1e-12,
+        }
+    }
+}
+
+/// Why the refinement stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Termination {
+    /// Gradient below tolerance.
+    #[default]
+    Gradient,
+    /// Step below tolerance.
+    Step,
+    /// Relative cost decrease below tolerance.
+    Cost,
+    /// Iteration cap reached.
+    MaxIterations,
+    /// The normal equations could not be solved.
+    Singular,
+}
+
+/// What [`refine_camera`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LmStats {
+    /// Iterations (accepted and rejected steps).
+    pub iterations: usize,
+    /// Cost `sum rho(|r|^2)` before.
+    pub initial_cost: f64,
+    /// Cost after.
+    pub final_cost: f64,
+    /// Why it stopped.
+    pub termination: Termination,
+}
+
+/// Cost and, if `normal` is given, the weighted normal equations `(H, g)` at `cam`.
+fn linearize(
+    x: &[Vector2<f64>],
+    xw: &[Vector3<f64>],
+    indices: &[usize],
+    cam: &RefinedCamera,
+    loss: &RobustLoss,
+    mut normal: Option<(&mut Mat9, &mut Vec9)>,
+) -> f64 {
+    let (r, t, f) = (&cam.pose.rotation, &cam.pose.translation, cam.pose.focal);
+    let mut cost = 0.0;
+    for &i in indices {
+        let (Some(xi), Some(wi)) = (x.get(i), xw.get(i)) else { continue };
+        let pc = r * wi;
+        let p = pc + t;
+        if !(p.z > 0.0) {
+            cost += loss.rho(BEHIND_CAMERA_S);
+            continue;
+        }
+        let iz = 1.0 / p.z;
+        let n = Vector2::new(p.x * iz, p.y * iz);
+        let rho2 = n.norm_squared();
+        let g = 1.0 + cam.k1 * rho2 + cam.k2 * rho2 * rho2;
+        let res = n * (f * g) - xi;
+        let s = res.norm_squared();
+        cost += loss.rho(s);
+        let Some((h, grad)) = normal.as_mut() else { continue };
+        let w = loss.weight(s);
+        if w == 0.0 {
+            continue;
+        }
+        // dd/dn = g I + 2 (k1 + 2 k2 rho2) n n^T; dn/dp.
+        let c = 2.0 * (cam.k1 + 2.0 * cam.k2 * rho2);
+        let ddn = nalgebra::Matrix2::new(
+            g + c * n.x * n.x,
+            c * n.x * n.y,
+            c * n.x * n.y,
+            g + c * n.y * n.y,
+        );
+        let dnp = nalgebra::Matrix2x3::new(iz, 0.0, -n.x * iz, 0.0, iz, -n.y * iz);
+        let drp = ddn * dnp * f;
+        let neg_skew = Matrix3::new(0.0, pc.z, -pc.y, -pc.z, 0.0, pc.x, pc.y, -pc.x, 0.0);
+        let drw = drp * neg_skew;
+        let mut j = SMatrix::<f64, 2, 9>::zeros();
+        j.fixed_view_mut::<2, 3>(0, 0).copy_from(&drw);
+        j.fixed_view_mut::<2, 3>(0, 3).copy_from(&drp);
+        j.set_column(6, &(n * (f * g)));
+        j.set_column(7, &(n * (f * rho2)));
+        j.set_column(8, &(n * (f * rho2 * rho2)));
+        **h += j.transpose() * j * w;
+        **grad += j.transpose() * res * w;
+    }
+    cost
+}
+
+/// Applies a parameter step.
+fn apply(cam: &RefinedCamera, d: &Vec9) -> RefinedCamera {
+    let w = Vector3::new(d[0], d[1], d[2]);
+    let dr = nalgebra::Rotation3::new(w).into_inner();
+    RefinedCamera {
+        pose: FocalPose {
+            rotation: dr * cam.pose.rotation,
+            translation: cam.pose.translation + Vector3::new(d[3], d[4], d[5]),
+            focal: cam.pose.focal * d[6].exp(),
+        },
+        k1: cam.k1 + d[7],
+        k2: cam.k2 + d[8],
+    }
+}
+
+/// Refines `cam` on the correspondences `indices` of (`x`, `xw`): `x` pixels relative to the
+/// principal point, `xw` world points (centred by the caller). Returns the statistics; `cam`
+/// is only ever replaced by a camera of lower cost.
+pub fn refine_camera(
+    x: &[Vector2<f64>],
+    xw: &[Vector3<f64>],
+    indices: &[usize],
+    cam: &mut RefinedCamera,
+    options: &RefineOptions,
+) -> LmStats {
+    let active = match options.params {
+        RefineParams::Pose => 6,
+        RefineParams::PoseFocal => 7,
+        RefineParams::PoseFocalDistortion => 9,
+    };
+    let loss = &options.loss;
+    let mut stats = LmStats::default();
+    let mut h = Mat9::zeros();
+    let mut g = Vec9::zeros();
+    let mut cost = linearize(x, xw, indices, cam, loss, Some((&mut h, &mut g)));
+    stats.initial_cost = cost;
+    let mut lambda = 1e-3;
+    stats.termination = Termination::MaxIterations;
+    while stats.iterations < options.max_iterations {
+        for k in active..9 {
+            h.row_mut(k).fill(0.0);
+            h.column_mut(k).fill(0.0);
+            h[(k, k)] = 1.0;
+            g[k] = 0.0;
+        }
+        if g.amax() < options.gradient_tol {
+            stats.termination = Termination::Gradient;
+            break;
+        }
+        stats.iterations += 1;
+        let mut damped = h;
+        for k in 0..9 {
+            damped[(k, k)] += lambda * h[(k, k)].max(1e-12);
+        }
+        let Some(chol) = damped.cholesky() else {
+            lambda *= 10.0;
+            if lambda > 1e16 {
+                stats.termination = Termination::Singular;
+                break;
+            }
+            continue;
+        };
+        let delta = -chol.solve(&g);
+        let cand = apply(cam, &delta);
+        let new_cost = linearize(x, xw, indices, &cand, loss, None);
+        if new_cost < cost {
+            let scale = cam.pose.translation.norm() + 1.0;
+            let small_step = delta.fixed_rows::<3>(0).norm()
+                + delta.fixed_rows::<3>(3).norm() / scale
+                + delta.fixed_rows::<3>(6).norm()
+                < options.step_tol;
+            let small_decrease = cost - new_cost < options.relative_cost_tol * cost;
+            *cam = cand;
+            h.fill(0.0);
+            g.fill(0.0);
+            cost = linearize(x, xw, indices, cam, loss, Some((&mut h, &mut g)));
+            lambda = (lambda / 10.0).max(1e-12);
+            if small_step {
+                stats.termination = Termination::Step;
+                break;
+            }
+            if small_decrease {
+                stats.termination = Termination::Cost;
+                break;
+            }
+        } else {
+            lambda *= 10.0;
+            if lambda > 1e16 {
+                stats.termination = Termination::Step;
+                break;
+            }
+        }
+    }
+    stats.final_cost = cost;
+    stats
+}
