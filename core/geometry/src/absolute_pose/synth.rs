@@ -19,6 +19,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::camera::{Camera, focal_from_hfov_deg};
+use crate::pose::cam_from_enu_rotation;
 use crate::solvers::FocalPose;
 
 /// Kind of synthetic scene.
@@ -119,17 +120,6 @@ pub fn random_rotation(rng: &mut impl Rng) -> Matrix3<f64> {
     UnitQuaternion::from_quaternion(q).to_rotation_matrix().into_inner()
 }
 
-/// `R_cam_from_enu` for yaw, pitch, roll in degrees (the convention of the crate docs).
-pub fn cam_from_enu_ypr(yaw_deg: f64, pitch_deg: f64, roll_deg: f64) -> Matrix3<f64> {
-    let (psi, theta, phi) = (yaw_deg.to_radians(), pitch_deg.to_radians(), roll_deg.to_radians());
-    let f = Vector3::new(psi.sin() * theta.cos(), psi.cos() * theta.cos(), theta.sin());
-    let r0 = Vector3::new(psi.cos(), -psi.sin(), 0.0);
-    let u0 = r0.cross(&f);
-    let right = r0 * phi.cos() - u0 * phi.sin();
-    let up = r0 * phi.sin() + u0 * phi.cos();
-    Matrix3::from_rows(&[right.transpose(), (-up).transpose(), f.transpose()])
-}
-
 fn log_uniform(rng: &mut impl Rng, lo: f64, hi: f64) -> f64 {
     (lo.ln() + rng.random::<f64>() * (hi.ln() - lo.ln())).exp()
 }
@@ -153,7 +143,7 @@ pub fn generate(spec: &ProblemSpec, rng: &mut impl Rng) -> Problem {
             (rng.random_range(30.0..80.0), random_rotation(rng), c)
         }
         Scene::Terrain => {
-            let r = cam_from_enu_ypr(
+            let r = cam_from_enu_rotation(
                 rng.random_range(0.0..360.0),
                 rng.random_range(-10.0..10.0),
                 rng.random_range(-5.0..5.0),
