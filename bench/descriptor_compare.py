@@ -1,4 +1,5 @@
-"""LandscapeAR descriptor network: PyTorch (CPU) vs lsar (candle), same weights, same patches.
+"""LandscapeAR descriptor network: PyTorch (CPU) vs lsar (candle path and fast CPU path), same
+weights, same patches.
 
 Also matches 5000 x 60000 random unit descriptors: NumPy (matmul + argmin) vs lsar.
 Usage (from the repository root; needs `pip install numpy torch`):
@@ -6,8 +7,10 @@ Usage (from the repository root; needs `pip install numpy torch`):
     CARGO_TARGET_DIR=target cargo build --release -p lsar-vision --example descriptor_bench
     python3 bench/descriptor_compare.py [--bin target/release/examples/descriptor_bench]
 
-lsar runs as a subprocess per measurement (RAYON_NUM_THREADS = threads); PyTorch runs in this
-process (torch.set_num_threads). The two alternate, so both see the same machine load.
+lsar runs as a subprocess per measurement (RAYON_NUM_THREADS = threads), once with candle's
+operations (`candle`) and once with the fast CPU path (`auto`: packed weights, SIMD micro-kernels,
+issue 6); PyTorch runs in this process (torch.set_num_threads). They alternate, so all see the
+same machine load. `--repeats N` repeats every measurement N times and reports the median.
 Patches: v[n,c,y,x] = 0.5 + 0.5 sin(0.07 (x+1) (n%17+1) + 0.11 y (c+1) + 0.3 n), as in the
 Rust example. Weights: seeded Kaiming-uniform from lsar (`descriptor_bench weights`), read here
 with a few lines of safetensors parsing. Prints a Markdown table for bench/README.md.
@@ -79,40 +82,56 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="target/release/examples/descriptor_bench")
     ap.add_argument("--iters", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--skip-matching", action="store_true")
     args = ap.parse_args()
     torch.set_grad_enabled(False)
+    load0 = os.getloadavg()
     weights = os.path.join(tempfile.mkdtemp(), "w.safetensors")
     subprocess.run([args.bin, "weights", weights, "1"], check=True)
     w = load_safetensors(weights)
 
     # Same output? (first 4 descriptors of the batch.)
     ref = forward(w, patches(4)).numpy()
-    got = np.array(run_lsar(args.bin, 2, "describe", weights, 4, 1)["first4"]).reshape(4, 128)
-    print(f"max |torch - lsar| over 4 descriptors: {np.abs(ref - got).max():.2e}")
+    for backend in ("candle", "auto"):
+        res = run_lsar(args.bin, 2, "describe", weights, 4, 1, "f32", backend)
+        got = np.array(res["first4"]).reshape(4, 128)
+        print(f"max |torch - lsar {backend}| over 4 descriptors: {np.abs(ref - got).max():.2e}"
+              f" (SIMD level {res['simd']})")
 
+    def torch_rate(x, batch):
+        c0 = time.process_time()
+        forward(w, x)  # warm-up
+        t0, c1 = time.perf_counter(), time.process_time()
+        for _ in range(args.iters):
+            forward(w, x)
+        wall = time.perf_counter() - t0
+        return batch * args.iters / wall, batch * args.iters / (time.process_time() - c1)
+
+    def lsar_rate(batch, threads, backend):
+        res = run_lsar(args.bin, threads, "describe", weights, batch, args.iters, "f32", backend)
+        cpu = res.get("cpu_seconds_per_batch", -1)
+        return res["patches_per_s"], (batch / cpu if cpu > 0 else float("nan"))
+
+    med = lambda v: float(np.median(v))
     rows = []
-    for batch in (256, 1024):
+    for batch, threads in ((256, 1), (256, 2), (1024, 1), (1024, 2), (1000, 1)):
         x = patches(batch)
-        for threads in (1, 2):
-            torch.set_num_threads(threads)
-            c0 = time.process_time()
-            forward(w, x)  # warm-up
-            t0 = time.perf_counter()
-            for _ in range(args.iters):
-                forward(w, x)
-            torch_pps = batch * args.iters / (time.perf_counter() - t0)
-            # Patches per CPU-second, warm-up included on both sides (steadier under load).
-            torch_cpu = batch * (args.iters + 1) / (time.process_time() - c0)
-            lsar = run_lsar(args.bin, threads, "describe", weights, batch, args.iters)
-            lsar_cpu = batch * (args.iters + 1) / lsar["cpu_s"]
-            rows.append((batch, threads, lsar["patches_per_s"], torch_pps, lsar_cpu, torch_cpu))
-    print(f"torch {torch.__version__}, numpy {np.__version__}")
-    print("| batch | threads | lsar patches/s | PyTorch patches/s | PyTorch / lsar "
-          "| lsar patches/CPU-s | PyTorch patches/CPU-s | PyTorch / lsar (CPU) |")
-    print("|---|---|---|---|---|---|---|---|")
-    for b, t, l, p, lc, pc in rows:
-        print(f"| {b} | {t} | {l:.0f} | {p:.0f} | {p / l:.2f} | {lc:.0f} | {pc:.0f} | {pc / lc:.2f} |")
+        torch.set_num_threads(threads)
+        m = {"candle": [], "fast": [], "torch": []}
+        for _ in range(args.repeats):
+            m["torch"].append(torch_rate(x, batch))
+            m["candle"].append(lsar_rate(batch, threads, "candle"))
+            m["fast"].append(lsar_rate(batch, threads, "auto"))
+        rows.append((batch, threads, {k: (med([a for a, _ in v]), med([c for _, c in v])) for k, v in m.items()}))
+    print(f"torch {torch.__version__}, numpy {np.__version__}, {args.iters} iterations after a warm-up, "
+          f"median of {args.repeats}, load average before/after: {load0} / {os.getloadavg()}")
+    print("| batch | threads | lsar candle patches/s | lsar fast patches/s | PyTorch patches/s "
+          "| fast / PyTorch | fast / candle | fast patches/CPU-s | PyTorch patches/CPU-s | fast / PyTorch (CPU) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for b, t, r in rows:
+        (c, _), (f, fc), (p, pc) = r["candle"], r["fast"], r["torch"]
+        print(f"| {b} | {t} | {c:.0f} | {f:.0f} | {p:.0f} | {f / p:.2f} | {f / c:.2f} | {fc:.0f} | {pc:.0f} | {fc / pc:.2f} |")
 
     if args.skip_matching:
         return

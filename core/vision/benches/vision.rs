@@ -1,5 +1,6 @@
-//! Criterion benches: the photo branch on batches of 256 and 1024 patches, and matching
-//! 5000 x 60000 descriptors. Run: `cargo bench -p lsar-vision --bench vision`.
+//! Criterion benches: the photo branch on batches of 256 and 1024 patches (fast CPU path and
+//! candle path), and matching 5000 x 60000 descriptors.
+//! Run: `cargo bench -p lsar-vision --bench vision`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use candle_core::{DType, Device};
@@ -7,7 +8,7 @@ use candle_nn::VarBuilder;
 use criterion::{Criterion, criterion_group, criterion_main};
 use lsar_vision::descriptor::weights::init_tensors;
 use lsar_vision::{
-    Branch, Config, Descriptor, DescriptorNet, Descriptors, MatchOptions, Patches,
+    Backend, Branch, Config, Descriptor, DescriptorNet, Descriptors, MatchOptions, Patches,
     match_descriptors,
 };
 use rand::{Rng, SeedableRng};
@@ -25,6 +26,10 @@ fn descriptor(c: &mut Criterion) {
         let p = Patches::new(64, 3, data).unwrap();
         g.bench_function(format!("photo_branch_batch_{batch}"), |b| {
             b.iter(|| net.branch(Branch::Photo).describe(&p).unwrap())
+        });
+        let candle = net.branch(Branch::Photo).with_backend(Backend::Candle);
+        g.bench_function(format!("photo_branch_candle_batch_{batch}"), |b| {
+            b.iter(|| candle.describe(&p).unwrap())
         });
     }
     g.finish();

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! descriptor_bench weights OUT.safetensors SEED      # seeded LandscapeAR weights (F32)
-//! descriptor_bench describe WEIGHTS BATCH ITERS [f16] # photo branch, prints one JSON line
+//! descriptor_bench describe WEIGHTS BATCH ITERS [f32|f16] [auto|candle|portable|avx2|avx512|neon]
+//!                                                    # photo branch, prints one JSON line
 //! descriptor_bench match N_QUERY N_TRAIN ITERS        # matcher on random unit vectors
 //! descriptor_bench dog WIDTH HEIGHT                   # DoG + patches on a synthetic image
 //! ```
@@ -17,7 +18,8 @@ use std::time::Instant;
 use candle_core::{DType, Device};
 use lsar_vision::descriptor::weights::{init_tensors, load_from_file, save_safetensors};
 use lsar_vision::{
-    Branch, Config, Descriptor, Descriptors, MatchOptions, Patches, match_descriptors,
+    Backend, Branch, Config, Descriptor, Descriptors, MatchOptions, Patches, SimdLevel,
+    match_descriptors,
 };
 use rand::{Rng, SeedableRng};
 
@@ -36,6 +38,14 @@ fn patches(n: usize) -> Result<Patches, Box<dyn Error>> {
         }
     }
     Ok(Patches::new(64, 3, data)?)
+}
+
+/// User + system CPU seconds of this process (Linux `/proc/self/stat`, 100 ticks/s).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 fn arg<T: std::str::FromStr>(args: &[String], i: usize) -> Result<T, Box<dyn Error>> {
@@ -58,17 +68,28 @@ fn main() -> Result<(), Box<dyn Error>> {
             let net = load_from_file(&Config::default(), Path::new(&path), dtype, &Device::Cpu)?;
             let (batch, iters): (usize, usize) = (arg(&args, 3)?, arg(&args, 4)?);
             let p = patches(batch)?;
-            let photo = net.branch(Branch::Photo);
+            let backend = match args.get(6).map_or("auto", String::as_str) {
+                "auto" => Backend::Auto,
+                "candle" => Backend::Candle,
+                "portable" => Backend::Fast(SimdLevel::Portable),
+                "avx2" => Backend::Fast(SimdLevel::Avx2),
+                "avx512" => Backend::Fast(SimdLevel::Avx512),
+                "neon" => Backend::Fast(SimdLevel::Neon),
+                other => return Err(format!("unknown backend {other}").into()),
+            };
+            let photo = net.branch(Branch::Photo).with_backend(backend);
             let first = photo.describe(&p)?; // warm-up
-            let start = Instant::now();
+            let (start, cpu0) = (Instant::now(), cpu_seconds());
             for _ in 0..iters {
                 std::hint::black_box(photo.describe(&p)?);
             }
             let secs = start.elapsed().as_secs_f64() / iters as f64;
+            let cpu = cpu_seconds().zip(cpu0).map_or(-1.0, |(b, a)| (b - a) / iters as f64);
             let head: Vec<String> =
                 first.data()[..4 * 128].iter().map(|v| format!("{v:.7}")).collect();
             println!(
-                "{{\"impl\":\"lsar\",\"dtype\":\"{dtype:?}\",\"threads\":\"{threads}\",\"batch\":{batch},\"seconds_per_batch\":{secs:.6},\"patches_per_s\":{:.1},\"first4\":[{}]}}",
+                "{{\"impl\":\"lsar\",\"backend\":\"{backend:?}\",\"simd\":\"{:?}\",\"dtype\":\"{dtype:?}\",\"threads\":\"{threads}\",\"batch\":{batch},\"seconds_per_batch\":{secs:.6},\"cpu_seconds_per_batch\":{cpu:.4},\"patches_per_s\":{:.1},\"first4\":[{}]}}",
+                SimdLevel::detect(),
                 batch as f64 / secs,
                 head.join(",")
             );

@@ -29,6 +29,7 @@ pub mod matching;
 pub mod patches;
 pub mod pyramid;
 
+pub use descriptor::cpu::{Backend, SimdLevel};
 pub use descriptor::hardtfeat::HardTFeat;
 pub use descriptor::net::{Branch, BranchNet, Config, DescriptorNet};
 pub use descriptor::sift::SiftDescriptor;

@@ -1,10 +1,12 @@
 //! Patch descriptors: the [`Descriptor`] trait and its implementations.
 //!
-//! - [`net`]: the LandscapeAR two-branch network (Brejcha et al., ECCV 2020) in candle,
+//! - [`net`]: the LandscapeAR two-branch network (Brejcha et al., ECCV 2020) in candle, with
+//!   a fast CPU forward pass in [`cpu`],
 //! - [`sift`]: a SIFT-like gradient-histogram descriptor (Lowe, IJCV 2004),
 //! - [`hardtfeat`]: TFeat (Balntas et al., BMVC 2016) trained with the HardNet loss
 //!   (Mishchuk et al., NeurIPS 2017), a single-domain learned baseline.
 
+pub mod cpu;
 pub mod hardtfeat;
 pub mod net;
 pub mod npz;

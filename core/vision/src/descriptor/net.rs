@@ -9,10 +9,16 @@
 //! fully connected 128-128, L2 normalisation. Tensor names: `photo.conv{1..4}.{weight,bias}`,
 //! `render.conv{1..4}.{weight,bias}`, `head.conv.{weight,bias}`, `head.fc.{weight,bias}` in
 //! PyTorch layouts (OIHW, `[out, in]`).
+//!
+//! On the CPU the forward pass runs through the packed-GEMM path of [`super::cpu`] (chosen by
+//! [`Backend`]); candle's operations run it elsewhere and whenever gradients are needed.
+
+use std::sync::Arc;
 
 use candle_core::{D, DType, Device, Module, Tensor};
 use candle_nn::{Conv2d, Conv2dConfig, Linear, VarBuilder};
 
+use super::cpu::{Backend, FastNet, SimdLevel};
 use super::{Descriptor, Descriptors, check_patches};
 use crate::error::{Result, VisionError};
 use crate::patches::Patches;
@@ -161,6 +167,10 @@ pub struct DescriptorNet {
     head: Head,
     device: Device,
     dtype: DType,
+    /// True when the weights are training variables (then never snapshotted).
+    vars: bool,
+    /// Weights packed at construction for the fast CPU path (CPU device, no variables).
+    fast: Option<Arc<FastNet>>,
 }
 
 impl DescriptorNet {
@@ -186,14 +196,59 @@ impl DescriptorNet {
         let fc_w = tensor(&fv, &[cfg.descriptor_dim, cfg.head_channels], "weight")?;
         let fc_b = tensor(&fv, &[cfg.descriptor_dim], "bias")?;
         let head = Head { conv, fc: Linear::new(fc_w, Some(fc_b)) };
-        Ok(Self {
+        let mut net = Self {
             config: cfg.clone(),
             photo,
             render,
             head,
             device: vb.device().clone(),
             dtype: vb.dtype(),
-        })
+            vars: false,
+            fast: None,
+        };
+        net.vars = net.weights().iter().any(|t| t.is_variable());
+        if net.device.is_cpu() && !net.vars {
+            net.fast = Some(Arc::new(net.pack(SimdLevel::detect())?));
+        }
+        Ok(net)
+    }
+
+    /// Every weight and bias tensor (branches, then head).
+    fn weights(&self) -> Vec<&Tensor> {
+        let convs = self.photo.convs.iter().chain(&self.render.convs).chain([&self.head.conv]);
+        let mut out: Vec<&Tensor> =
+            convs.flat_map(|c| std::iter::once(c.weight()).chain(c.bias())).collect();
+        out.push(self.head.fc.weight());
+        out.extend(self.head.fc.bias());
+        out
+    }
+
+    /// Packs the current weights (as f32) for the fast CPU path at `level`.
+    fn pack(&self, level: SimdLevel) -> Result<FastNet> {
+        let (photo, render) = (&self.photo.convs, &self.render.convs);
+        FastNet::new(&self.config, [photo, render], &self.head.conv, &self.head.fc, level)
+    }
+
+    /// The packed network `backend` asks for, or `None` for the candle path.
+    fn fast_for(&self, backend: Backend, wants_grad: bool) -> Result<Option<Arc<FastNet>>> {
+        let level = match backend {
+            Backend::Candle => return Ok(None),
+            Backend::Auto if !self.device.is_cpu() || wants_grad => return Ok(None),
+            Backend::Auto => SimdLevel::detect(),
+            Backend::Fast(level) => {
+                if !self.device.is_cpu() || !level.is_available() {
+                    return Err(VisionError::InvalidParameter {
+                        name: "backend",
+                        reason: format!("{level:?} needs the CPU device and CPU support"),
+                    });
+                }
+                level
+            }
+        };
+        match &self.fast {
+            Some(f) if f.level == level => Ok(Some(Arc::clone(f))),
+            _ => Ok(Some(Arc::new(self.pack(level)?))),
+        }
     }
 
     /// The configuration.
@@ -212,8 +267,10 @@ impl DescriptorNet {
     }
 
     /// One branch as a candle [`Module`] and a [`Descriptor`].
+    ///
+    /// Runs on [`Backend::Auto`]; see [`BranchNet::with_backend`].
     pub fn branch(&self, branch: Branch) -> BranchNet<'_> {
-        BranchNet { net: self, branch }
+        BranchNet { net: self, branch, backend: Backend::Auto }
     }
 
     fn forward_branch(&self, branch: Branch, xs: &Tensor) -> candle_core::Result<Tensor> {
@@ -244,12 +301,40 @@ impl DescriptorNet {
 pub struct BranchNet<'a> {
     net: &'a DescriptorNet,
     branch: Branch,
+    backend: Backend,
+}
+
+impl BranchNet<'_> {
+    /// The same branch run by `backend` (e.g. the candle path or one SIMD level, for tests).
+    #[must_use]
+    pub fn with_backend(self, backend: Backend) -> Self {
+        Self { backend, ..self }
+    }
+
+    /// The backend this branch runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
 }
 
 impl Module for BranchNet<'_> {
     /// `N x 3 x 64 x 64` raw patches (any dtype) -> `N x 128` unit vectors (F32).
+    ///
+    /// [`Backend::Auto`] takes the fast path on the CPU unless `xs` tracks gradients or the
+    /// weights are training variables: then candle's operations keep the autograd graph.
     fn forward(&self, xs: &Tensor) -> candle_core::Result<Tensor> {
-        self.net.forward_branch(self.branch, xs)
+        let cfg = &self.net.config;
+        let grad = xs.track_op() || self.net.vars;
+        let fast = self.net.fast_for(self.backend, grad).map_err(candle_core::Error::wrap)?;
+        let (c, s) = (cfg.in_channels, cfg.patch_size);
+        match (fast, xs.dims()) {
+            (Some(f), &[n, xc, xh, xw]) if (xc, xh, xw) == (c, s, s) => {
+                let v = xs.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+                let y = f.forward(self.branch, &v, n).map_err(candle_core::Error::wrap)?;
+                Tensor::from_vec(y, (n, cfg.descriptor_dim), xs.device())
+            }
+            _ => self.net.forward_branch(self.branch, xs),
+        }
     }
 }
 
@@ -268,6 +353,10 @@ impl Descriptor for BranchNet<'_> {
     fn describe(&self, patches: &Patches) -> Result<Descriptors> {
         let cfg = &self.net.config;
         check_patches(patches, cfg.patch_size, cfg.in_channels)?;
+        if let Some(f) = self.net.fast_for(self.backend, false)? {
+            let v = f.forward(self.branch, patches.data(), patches.len())?;
+            return Descriptors::new(cfg.descriptor_dim, v);
+        }
         let per = cfg.in_channels * cfg.patch_size * cfg.patch_size;
         let mut out = Vec::with_capacity(patches.len() * cfg.descriptor_dim);
         for chunk in patches.data().chunks(CHUNK * per) {

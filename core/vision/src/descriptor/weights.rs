@@ -19,7 +19,9 @@ use crate::error::{Result, VisionError};
 
 /// Builds the network from safetensors bytes (no copy of the file, no `unsafe`).
 ///
-/// `dtype` is the compute dtype (`F32` or `F16`); stored tensors are converted to it.
+/// `dtype` is the compute dtype (`F32` or `F16`); stored tensors are converted to it. On the
+/// CPU the default fast path ([`super::cpu::Backend::Auto`]) widens the weights to f32 once
+/// and computes in f32; candle's path ([`super::cpu::Backend::Candle`]) computes in `dtype`.
 ///
 /// # Errors
 /// [`VisionError::WeightFormat`] for bytes that are not safetensors; the errors of

@@ -1,6 +1,7 @@
 //! Integration tests of lsar-vision (one binary; modules per topic).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod fast;
 mod hardtfeat;
 mod matching;
 mod net;
