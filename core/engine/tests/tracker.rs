@@ -1,0 +1,395 @@
+//! Simulated AR sessions for the `Tracker` (seeded): a camera at a fixed position panning and
+//! tilting over a scene; a gyro with a constant bias of |b| = 0.0112 rad/s (0.64 deg/s, the
+//! low end of uncalibrated phone gyros, 0.01-0.05 rad/s) and white noise 2e-4 rad/s/sqrt(Hz);
+//! gravity with 0.3 deg noise; a compass 7 deg off with 2 deg noise at 10 Hz; visual fixes
+//! = ground truth + 0.05 deg noise, captured when `needs_fix()` asks (from t = 2 s: the first
+//! Localizer run takes a while) and delivered 0.25 s later. The real Localizer on rendered
+//! frames plugs in through `VisualFix::from_localization` (a later integration test).
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers and assertions
+
+use lsar_core::geometry::pose::cam_from_enu_rotation;
+use lsar_core::geometry::{Camera, CameraPose, Geodetic, LocalFrame};
+use lsar_core::overlay::{FixedUndulation, NoOcclusion, OverlayOptions, Poi, ResolvedPoi};
+use lsar_core::tracker::{
+    CompassReading, FixOutcome, FixReason, FixRejection, FrameInput, GpsFix, LabelOptions,
+    LabelStabilizer, RotationInput, Tracker, TrackerOptions, TrackingMode, VisualFix, wrap_deg,
+};
+use nalgebra::{Rotation3, UnitQuaternion, Vector3};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const HZ: f64 = 30.0;
+const COMPASS_BIAS_DEG: f64 = 7.0;
+const FIX_LATENCY_S: f64 = 0.25;
+
+fn position() -> Geodetic {
+    Geodetic::new(46.0, 7.5, 2500.0)
+}
+
+fn gauss(rng: &mut ChaCha8Rng) -> f64 {
+    let u1: f64 = rng.random::<f64>().max(1e-300);
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+fn small_rotation(rng: &mut ChaCha8Rng, sigma_deg: f64) -> UnitQuaternion<f64> {
+    let s = sigma_deg.to_radians();
+    UnitQuaternion::from_scaled_axis(Vector3::new(gauss(rng), gauss(rng), gauss(rng)) * s)
+}
+
+/// Ground-truth yaw, pitch, roll (degrees) at time t: panning and tilting.
+fn gt_angles(t: f64) -> (f64, f64, f64) {
+    let tau = std::f64::consts::TAU;
+    (
+        200.0 + 40.0 * (tau * t / 20.0).sin(),
+        3.0 + 5.0 * (tau * t / 13.0).sin(),
+        2.0 * (tau * t / 7.0).sin(),
+    )
+}
+
+/// Ground-truth `R_enu_from_cam`.
+fn gt_q(t: f64) -> UnitQuaternion<f64> {
+    let (y, p, r) = gt_angles(t);
+    let m = cam_from_enu_rotation(y, p, r).transpose();
+    UnitQuaternion::from_rotation_matrix(&Rotation3::from_matrix_unchecked(m))
+}
+
+fn pose_of(enu_from_cam: &UnitQuaternion<f64>) -> CameraPose {
+    let frame = LocalFrame::new(position());
+    let r =
+        enu_from_cam.inverse().to_rotation_matrix().into_inner() * frame.enu_from_ecef_rotation();
+    let q = UnitQuaternion::from_rotation_matrix(&Rotation3::from_matrix_unchecked(r));
+    CameraPose::from_rotation_center(q, &position().to_ecef())
+}
+
+/// Angle in degrees between a pose and the ground truth at t.
+fn error_deg(pose: &CameraPose, t: f64) -> f64 {
+    pose.quaternion().angle_to(&pose_of(&gt_q(t)).quaternion()).to_degrees()
+}
+
+fn yaw_error_deg(pose: &CameraPose, t: f64) -> f64 {
+    wrap_deg(pose.angles_deg().yaw_deg - gt_angles(t).0)
+}
+
+/// The simulated phone.
+struct Sim {
+    rng: ChaCha8Rng,
+    bias: Vector3<f64>,
+    k: usize,
+}
+
+impl Sim {
+    fn new(seed: u64) -> Self {
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            bias: Vector3::new(0.006, -0.008, 0.005),
+            k: 0,
+        }
+    }
+
+    fn t(&self) -> f64 {
+        self.k as f64 / HZ
+    }
+
+    /// The next frame's sensor data.
+    fn frame(&mut self) -> FrameInput {
+        self.k += 1;
+        let (t, dt) = (self.t(), 1.0 / HZ);
+        let body = gt_q(t - dt).inverse() * gt_q(t);
+        let noise = Vector3::new(gauss(&mut self.rng), gauss(&mut self.rng), gauss(&mut self.rng));
+        let rate = body.scaled_axis() / dt + self.bias + noise * (2e-4 / dt.sqrt());
+        let down = gt_q(t).inverse() * Vector3::new(0.0, 0.0, -1.0);
+        let gravity = small_rotation(&mut self.rng, 0.3) * down;
+        let compass = self.k.is_multiple_of(3).then(|| CompassReading {
+            yaw_deg: gt_angles(t).0 + COMPASS_BIAS_DEG + 2.0 * gauss(&mut self.rng),
+            accuracy_deg: 0.0,
+        });
+        let gps = (self.k % 30 == 1).then_some(GpsFix { position: position(), accuracy_m: 5.0 });
+        FrameInput {
+            timestamp_s: t,
+            rotation: RotationInput::Rate(rate),
+            gravity_in_cam: Some(gravity),
+            compass,
+            gps,
+        }
+    }
+
+    /// A fix of the frame at time t, off the truth by `extra` (world frame) and 0.05 deg noise.
+    fn fix(&mut self, t: f64, extra: UnitQuaternion<f64>) -> VisualFix {
+        let q = extra * small_rotation(&mut self.rng, 0.05) * gt_q(t);
+        VisualFix { cam_from_world: pose_of(&q), timestamp_s: t, confidence: 0.9, inliers: 150 }
+    }
+}
+
+/// Runs a session of `seconds` with fixes on demand; returns per-frame (t, displayed error,
+/// filter error, yaw error, mode, sigma) and the capture times of the fixes.
+struct Run {
+    frames: Vec<(f64, f64, f64, f64, TrackingMode, f64)>,
+    fixes: Vec<f64>,
+    reasons: Vec<FixReason>,
+    first_fix_applied: f64,
+}
+
+fn run_session(tracker: &mut Tracker, sim: &mut Sim, seconds: f64) -> Run {
+    let mut run =
+        Run { frames: vec![], fixes: vec![], reasons: vec![], first_fix_applied: f64::INFINITY };
+    let mut in_flight: Option<f64> = None;
+    while sim.t() < seconds {
+        let input = sim.frame();
+        let t = input.timestamp_s;
+        let state = tracker.update(&input).unwrap();
+        if let Some(t_cap) = in_flight.filter(|c| t >= c + FIX_LATENCY_S) {
+            let fix = sim.fix(t_cap, UnitQuaternion::identity());
+            let outcome = tracker.apply_fix(&fix);
+            assert!(matches!(outcome, FixOutcome::Accepted { .. }), "{outcome:?} at {t}");
+            run.first_fix_applied = run.first_fix_applied.min(t);
+            run.fixes.push(t_cap);
+            in_flight = None;
+        }
+        if in_flight.is_none()
+            && t >= 2.0
+            && let Some(reason) = tracker.needs_fix()
+        {
+            run.reasons.push(reason);
+            in_flight = Some(t);
+        }
+        let Some(s) = tracker.state().or(state) else { continue };
+        run.frames.push((
+            t,
+            error_deg(&s.pose, t),
+            error_deg(&s.filter_pose, t),
+            yaw_error_deg(&s.pose, t),
+            s.mode,
+            s.sigma_deg,
+        ));
+    }
+    run
+}
+
+#[test]
+fn session_tracks_within_half_degree_and_learns_compass_bias() {
+    for seed in 1..=9 {
+        check_session(seed);
+    }
+}
+
+fn check_session(seed: u64) {
+    let mut tracker = Tracker::new(TrackerOptions::default()).unwrap();
+    let mut sim = Sim::new(seed);
+    let run = run_session(&mut tracker, &mut sim, 60.0);
+
+    // Before any fix: sensor only, heading off by about the compass bias.
+    let before: Vec<_> = run.frames.iter().filter(|f| f.0 < run.first_fix_applied).collect();
+    assert!(before.len() > 50);
+    assert!(before.iter().all(|f| f.4 == TrackingMode::SensorOnly && f.5 > 5.0));
+    let mean_yaw = before.iter().map(|f| f.3).sum::<f64>() / before.len() as f64;
+    // Compass noise (2 deg) and gyro drift (up to 0.64 deg/s) come on top of the bias.
+    assert!((mean_yaw - COMPASS_BIAS_DEG).abs() < 2.5, "mean yaw error before fix {mean_yaw}");
+    assert!(before.iter().all(|f| (1.0..13.0).contains(&f.3)));
+
+    // After the first fix: the filter within 0.5 deg at every frame, the displayed pose too
+    // once the correction is blended in (smoothing 0.3 s).
+    let after: Vec<_> = run.frames.iter().filter(|f| f.0 >= run.first_fix_applied).collect();
+    assert!(after.iter().all(|f| f.4 == TrackingMode::Visual));
+    let worst_filter = after.iter().map(|f| f.2).fold(0.0, f64::max);
+    let worst_shown = after
+        .iter()
+        .filter(|f| f.0 >= run.first_fix_applied + 0.3)
+        .map(|f| f.1)
+        .fold(0.0, f64::max);
+    assert!(worst_filter < 0.5, "seed {seed}: filter error {worst_filter}");
+    assert!(worst_shown < 0.5, "seed {seed}: displayed error {worst_shown}");
+
+    // The compass bias converges to 7 deg, the gyro bias to the truth.
+    let (bias, sigma) = tracker.compass_bias_deg().unwrap();
+    assert!((bias - COMPASS_BIAS_DEG).abs() < 0.5, "compass bias {bias}");
+    let (gyro, _) = tracker.gyro_bias().unwrap();
+    assert!((gyro - sim.bias).norm() < 0.002, "gyro bias {gyro:?}");
+
+    // The schedule asks as drift grows, and less often once the biases are known.
+    let n = run.fixes.len();
+    println!(
+        "seed {seed}: worst error after the first fix {worst_filter:.3} deg (filter), \
+         {worst_shown:.3} deg (displayed); compass bias {bias:.3} +- {sigma:.3} deg; gyro bias \
+         error {:.5} rad/s; {n} fixes, first gaps {:.2?}",
+        (gyro - sim.bias).norm(),
+        run.fixes.windows(2).take(4).map(|w| w[1] - w[0]).collect::<Vec<_>>()
+    );
+    assert!((4..=40).contains(&n), "{n} fixes in 60 s");
+    assert!(run.reasons.iter().any(|r| matches!(r, FixReason::DriftBudget { .. })));
+    let gaps: Vec<f64> = run.fixes.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.iter().all(|g| *g >= 0.3 - 1e-9), "{gaps:?}");
+    let last = gaps[gaps.len() - 1];
+    assert!(last > 2.0 * gaps[0], "intervals do not grow: {gaps:?}");
+}
+
+#[test]
+fn wrong_fix_is_rejected_with_reason_and_repeated_agreeing_fixes_recover() {
+    let mut tracker = Tracker::new(TrackerOptions::default()).unwrap();
+    let mut sim = Sim::new(5);
+    run_session(&mut tracker, &mut sim, 20.0);
+    let before = tracker.state().unwrap();
+    let off = UnitQuaternion::from_axis_angle(&Vector3::z_axis(), 20f64.to_radians());
+    let t = sim.t() - 0.1;
+    let outcome = tracker.apply_fix(&sim.fix(t, off));
+    let FixOutcome::Rejected(FixRejection::ContradictsTrack { angle_deg, .. }) = outcome else {
+        panic!("not rejected: {outcome:?}")
+    };
+    assert!((angle_deg - 20.0).abs() < 1.0, "{angle_deg}");
+    assert_eq!(tracker.state().unwrap().pose, before.pose, "a rejected fix moved the pose");
+    assert!(error_deg(&before.pose, sim.t()) < 0.5);
+    // A good fix is accepted afterwards.
+    tracker.update(&sim.frame()).unwrap();
+    let good = sim.fix(sim.t() - 0.05, UnitQuaternion::identity());
+    assert!(matches!(tracker.apply_fix(&good), FixOutcome::Accepted { reset: false, .. }));
+    // Three agreeing 20-degree fixes in a row: the track was wrong, the third resets it.
+    let mut outcomes = vec![];
+    for _ in 0..3 {
+        for _ in 0..15 {
+            tracker.update(&sim.frame()).unwrap();
+        }
+        outcomes.push(tracker.apply_fix(&sim.fix(sim.t() - 0.1, off)));
+    }
+    assert!(matches!(outcomes[0], FixOutcome::Rejected(FixRejection::ContradictsTrack { .. })));
+    assert!(matches!(outcomes[1], FixOutcome::Rejected(FixRejection::ContradictsTrack { .. })));
+    assert!(matches!(outcomes[2], FixOutcome::Accepted { reset: true, .. }), "{:?}", outcomes[2]);
+    let truth = pose_of(&(off * gt_q(sim.t()))).quaternion();
+    let err = tracker.state().unwrap().filter_pose.quaternion().angle_to(&truth);
+    assert!(err.to_degrees() < 0.5, "{}", err.to_degrees());
+    // Bad quality fixes carry their reasons.
+    let mut low = sim.fix(sim.t() - 0.1, UnitQuaternion::identity());
+    low.confidence = 0.05;
+    assert!(matches!(
+        tracker.apply_fix(&low),
+        FixOutcome::Rejected(FixRejection::LowConfidence { .. })
+    ));
+    let old = sim.fix(sim.t() - 10.0, UnitQuaternion::identity());
+    assert!(matches!(tracker.apply_fix(&old), FixOutcome::Rejected(FixRejection::TooOld { .. })));
+}
+
+#[test]
+fn needs_fix_waits_for_drift_and_respects_min_interval() {
+    let mut tracker = Tracker::new(TrackerOptions::default()).unwrap();
+    let mut sim = Sim::new(3);
+    // Uninitialised until position, gravity and a compass reading arrived (frame 3).
+    assert!(tracker.update(&sim.frame()).unwrap().is_none());
+    assert_eq!(tracker.mode(), TrackingMode::Uninitialised);
+    while tracker.update(&sim.frame()).unwrap().is_none() {}
+    assert_eq!(tracker.mode(), TrackingMode::SensorOnly);
+    assert_eq!(tracker.needs_fix(), Some(FixReason::NoFixYet));
+    tracker.update(&sim.frame()).unwrap();
+    let t_fix = sim.t();
+    assert!(matches!(
+        tracker.apply_fix(&sim.fix(t_fix, UnitQuaternion::identity())),
+        FixOutcome::Accepted { .. }
+    ));
+    // Right after a fix: no request (min interval, then within the budget).
+    let mut first_request = None;
+    let mut last_pred = 0.0;
+    while sim.t() < 20.0 {
+        tracker.update(&sim.frame()).unwrap();
+        let pred = tracker.predicted_error_deg();
+        assert!(pred >= last_pred - 1e-9, "predicted drift fell without a fix");
+        last_pred = pred;
+        if let Some(r) = tracker.needs_fix() {
+            first_request = Some((sim.t(), r));
+            break;
+        }
+    }
+    let (t, reason) = first_request.unwrap();
+    // Not before the minimum interval (0.3 s from the capture), but soon: one fix does not
+    // reveal the gyro bias, so the predicted drift crosses the 0.4 deg budget quickly.
+    assert!(t - t_fix >= 0.3 - 1e-9, "asked too soon: {t}");
+    assert!(
+        matches!(reason, FixReason::DriftBudget { predicted_error_deg, budget_deg } if predicted_error_deg > budget_deg)
+    );
+    // The real drift is then below the predicted bound.
+    let err = error_deg(&tracker.state().unwrap().filter_pose, sim.t());
+    assert!(err < last_pred, "error {err} above the predicted {last_pred}");
+}
+
+fn label_scene(jitter_m: f64) -> Vec<ResolvedPoi> {
+    // Two peaks 10 km north; B about 20 px above A on screen (the declutter boundary of
+    // 18 px boxes with a 2 px gap); plus a far one.
+    let frame = LocalFrame::new(position());
+    let at = |name: &str, e: f64, n: f64, up: f64, prom: f64| {
+        let g = frame.geodetic_from_enu(&Vector3::new(e, n, up));
+        Poi {
+            name: name.into(),
+            lat: g.lat,
+            lon: g.lon,
+            elevation_msl: g.height,
+            prominence: Some(prom),
+        }
+        .resolve(&FixedUndulation(0.0))
+        .unwrap()
+    };
+    vec![
+        at("A", 0.0, 10_000.0, 0.0, 900.0),
+        at("B", 0.0, 10_000.0, 200.0 + jitter_m, 100.0),
+        at("C", 3000.0, 20_000.0, 500.0, 500.0),
+    ]
+}
+
+#[test]
+fn labels_do_not_flicker_at_the_declutter_boundary() {
+    let camera = Camera::new(1000, 750, 1000.0);
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut stab = LabelStabilizer::new();
+    let options = LabelOptions::default();
+    let (mut toggles, mut plain_toggles) = (0, 0);
+    let (mut shown_prev, mut plain_prev) = (None, None);
+    let (mut raw_a, mut smooth_a) = (vec![], vec![]);
+    for k in 0..300 {
+        let t = k as f64 / HZ;
+        // Sub-pixel pose jitter and B's height wobbling +-1.5 px around the boundary.
+        let (jy, jp, jr) = (gauss(&mut rng), gauss(&mut rng), gauss(&mut rng));
+        let pose = CameraPose::from_enu_angles(&position(), 0.02 * jy, 0.5 + 0.02 * jp, 0.02 * jr);
+        let pois = label_scene(15.0 * (2.0 * rng.random::<f64>() - 1.0) + 3.0);
+        let labels = stab.update(t, &camera, &pose, &pois, &NoOcclusion, &options).unwrap();
+        let b_shown = labels.iter().any(|l| l.name == "B");
+        if shown_prev.is_some_and(|p| p != b_shown) {
+            toggles += 1;
+        }
+        shown_prev = Some(b_shown);
+        let plain = lsar_core::overlay_labels(
+            &camera,
+            &pose,
+            &pois,
+            &NoOcclusion,
+            &OverlayOptions::default(),
+        )
+        .unwrap();
+        let b_plain = plain.iter().any(|l| l.name == "B");
+        if plain_prev.is_some_and(|p| p != b_plain) {
+            plain_toggles += 1;
+        }
+        plain_prev = Some(b_plain);
+        if k > 30 {
+            raw_a.push(plain.iter().find(|l| l.name == "A").unwrap().pixel[0]);
+            smooth_a.push(labels.iter().find(|l| l.name == "A").unwrap().pixel[0]);
+        }
+    }
+    println!("B toggles: stabilised {toggles}, plain declutter {plain_toggles}");
+    assert!(plain_toggles > 30, "the scene is not at the boundary: {plain_toggles}");
+    assert!(toggles <= 1, "{toggles} toggles");
+    let std = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+    };
+    println!("A pixel jitter: raw {:.3} px, smoothed {:.3} px", std(&raw_a), std(&smooth_a));
+    assert!(std(&smooth_a) < 0.5 * std(&raw_a));
+
+    // Hysteresis does not freeze: B well inside A's box hides, well clear shows again.
+    let pose = CameraPose::from_enu_angles(&position(), 0.0, 0.5, 0.0);
+    let shown_after = |stab: &mut LabelStabilizer, up: f64, t0: f64| {
+        let pois = label_scene(up);
+        let mut frame =
+            |k| stab.update(t0 + k as f64 / HZ, &camera, &pose, &pois, &NoOcclusion, &options);
+        (0..10).map(|k| frame(k).unwrap().iter().any(|l| l.name == "B")).collect::<Vec<_>>()
+    };
+    let inside = shown_after(&mut stab, -100.0, 20.0);
+    assert!(!inside[9], "B still shown inside A: {inside:?}");
+    let clear = shown_after(&mut stab, 300.0, 21.0);
+    assert!(clear[9], "B not shown when clear: {clear:?}");
+}
