@@ -1,0 +1,290 @@
+//! Generating training pairs with the CPU renderer (after LandscapeAR, Brejcha et al.,
+//! ECCV 2020, section 4, with rendered views in place of registered photographs).
+//!
+//! For each pair: view A at a random place and height above the terrain, random heading,
+//! pitch and FOV (30-90 degrees); view B placed a random baseline away, aimed at a terrain
+//! point that A sees. Both are rendered once (depth) and coloured twice: in the seeded photo
+//! style and in the render style of region packs. The images are rendered directly at their
+//! FOV-normalised width (`fov / 180 * 3000` px), so patches need no resampling.
+//! Correspondences go through depth: a random terrain pixel of A is unprojected, projected
+//! into B, and kept when B's own depth at that pixel unprojects to within 10 m of it (which
+//! also rejects occluded points). Up to `per_pair` (900) correspondences per pair; a density
+//! rejection keeps a point with probability `1 - count / max_count`, `count` being the points
+//! already kept in its 10 m voxel and `max_count` the running maximum over voxels.
+
+use std::collections::HashMap;
+
+use image::RgbImage;
+use lsar_geometry::Camera;
+use lsar_geometry::geodesy::LocalFrame;
+use lsar_vision::{Image, Keypoint, PatchConfig, PatchExtractor};
+use nalgebra::Vector3;
+use rand::Rng;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::error::Result;
+use super::policy::photo_seed_for;
+use super::shard::Split;
+use crate::render::{
+    CameraHeight, RenderCamera, RenderOptions, Style, Surface, TerrainModel, camera_position,
+    colourise, render_surface,
+};
+
+/// Parameters of pair generation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairParams {
+    /// Correspondences kept per pair at most (LandscapeAR: 900).
+    pub per_pair: usize,
+    /// Horizontal FOV range, degrees.
+    pub fov_deg: (f64, f64),
+    /// Camera height above the terrain range, metres.
+    pub height_m: (f64, f64),
+    /// Horizontal distance between the two viewpoints, metres.
+    pub baseline_m: (f64, f64),
+    /// A correspondence's two 3D points must agree within this (10 m).
+    pub match_radius_m: f64,
+    /// Voxel side of the density rejection (10 m).
+    pub rejection_radius_m: f64,
+    /// Terrain farther than this is not used for correspondences, metres.
+    pub max_depth_m: f64,
+    /// FOV-normalised patch settings (64 px, reference width 3000).
+    pub patch: PatchConfig,
+}
+
+impl Default for PairParams {
+    fn default() -> Self {
+        Self {
+            per_pair: 900,
+            fov_deg: (30.0, 90.0),
+            height_m: (2.0, 400.0),
+            baseline_m: (50.0, 1500.0),
+            match_radius_m: 10.0,
+            rejection_radius_m: 10.0,
+            max_depth_m: 20_000.0,
+            patch: PatchConfig::default(),
+        }
+    }
+}
+
+/// The samples of one pair: four patch sets (`N x 3 x S x S` bytes) and ECEF points.
+#[derive(Debug, Clone, Default)]
+pub struct PairSamples {
+    /// Photo style, view A.
+    pub photo_a: Vec<u8>,
+    /// Render style, view B.
+    pub render_b: Vec<u8>,
+    /// Render style, view A.
+    pub render_a: Vec<u8>,
+    /// Photo style, view B.
+    pub photo_b: Vec<u8>,
+    /// ECEF points, metres.
+    pub points: Vec<[f64; 3]>,
+}
+
+/// A view rendered in both styles.
+struct View {
+    camera: RenderCamera,
+    surface: Surface,
+    photo: RgbImage,
+    render: RgbImage,
+}
+
+fn world_of(cam: &RenderCamera, x: f64, y: f64, depth: f64) -> Vector3<f64> {
+    let k = &cam.intrinsics;
+    let p = Vector3::new(
+        (x - k.principal_point.x) / k.focal_px * depth,
+        (y - k.principal_point.y) / k.focal_px * depth,
+        depth,
+    );
+    cam.pose.rotation().transpose() * (p - cam.pose.translation())
+}
+
+fn depth_at(s: &Surface, x: usize, y: usize) -> Option<f64> {
+    s.pixels.get(y * s.width + x).copied().flatten().map(|p| p.depth)
+}
+
+/// Pair generator over one terrain, with its density counts.
+#[derive(Debug)]
+pub struct PairGenerator<'a> {
+    model: &'a TerrainModel,
+    params: PairParams,
+    split: Split,
+    options: RenderOptions,
+    counts: HashMap<[i64; 3], u32>,
+    max_count: u32,
+}
+
+impl<'a> PairGenerator<'a> {
+    /// A generator for views of `split` (which decides the photo palettes).
+    pub fn new(model: &'a TerrainModel, params: PairParams, split: Split) -> Self {
+        let options = RenderOptions { visible_radius_m: 60_000.0, ..RenderOptions::default() };
+        Self { model, params, split, options, counts: HashMap::new(), max_count: 0 }
+    }
+
+    fn camera<R: Rng>(
+        &self,
+        rng: &mut R,
+        lat: f64,
+        lon: f64,
+        yaw: f64,
+        pitch: f64,
+    ) -> Result<RenderCamera> {
+        let p = &self.params;
+        let h = rng.random_range(p.height_m.0..=p.height_m.1);
+        let pos = camera_position(self.model, lat, lon, CameraHeight::AboveGround(h))?;
+        let fov = rng.random_range(p.fov_deg.0..=p.fov_deg.1);
+        let w = (fov / 180.0 * p.patch.reference_width).round().max(96.0) as u32;
+        let h_px = (f64::from(w) * 0.75).round() as u32;
+        let k = Camera::from_hfov_deg(w, h_px, fov);
+        Ok(RenderCamera::from_angles(&pos, yaw, pitch, rng.random_range(-3.0..3.0), k))
+    }
+
+    fn render<R: Rng>(&self, camera: RenderCamera, rng: &mut R) -> Result<Option<View>> {
+        let (surface, stats) = render_surface(self.model, &camera, &self.options)?;
+        if stats.terrain_pixels * 4 < surface.width * surface.height {
+            return Ok(None);
+        }
+        let seed = photo_seed_for(self.split, rng);
+        let photo = colourise(self.model, &camera, &surface, Style::Photo { seed });
+        let render = colourise(self.model, &camera, &surface, Style::Render);
+        Ok(Some(View { camera, surface, photo, render }))
+    }
+
+    /// Renders pair `index` (its random stream is `(seed, index)`) and finds its
+    /// correspondences; `None` when no usable pair of views was found in a few tries.
+    ///
+    /// # Errors
+    /// Renderer and patch errors.
+    pub fn pair(&mut self, seed: u64, index: u64) -> Result<Option<PairSamples>> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(index);
+        let Some(b) = self.model.dem().bounds() else { return Ok(None) };
+        for _ in 0..8 {
+            let lat = b.south + (b.north - b.south) * rng.random_range(0.15..0.85);
+            let lon = b.west + (b.east - b.west) * rng.random_range(0.15..0.85);
+            let (yaw, pitch) = (rng.random_range(0.0..360.0), rng.random_range(-10.0..4.0));
+            let cam_a = self.camera(&mut rng, lat, lon, yaw, pitch)?;
+            let Some(a) = self.render(cam_a, &mut rng)? else { continue };
+            let Some(target) = self.pick_target(&a, &mut rng) else { continue };
+            let Some(cam_b) = self.aim_b(&a, &target, &mut rng)? else { continue };
+            let Some(bv) = self.render(cam_b, &mut rng)? else { continue };
+            let samples = self.correspond(&a, &bv, &mut rng)?;
+            if !samples.points.is_empty() {
+                return Ok(Some(samples));
+            }
+        }
+        Ok(None)
+    }
+
+    fn pick_target<R: Rng>(&self, a: &View, rng: &mut R) -> Option<Vector3<f64>> {
+        let s = &a.surface;
+        for _ in 0..200 {
+            let (x, y) = (rng.random_range(0..s.width), rng.random_range(0..s.height));
+            if let Some(d) = depth_at(s, x, y)
+                && (200.0..8000.0).contains(&d)
+            {
+                return Some(world_of(&a.camera, x as f64, y as f64, d));
+            }
+        }
+        None
+    }
+
+    fn aim_b<R: Rng>(
+        &self,
+        a: &View,
+        target: &Vector3<f64>,
+        rng: &mut R,
+    ) -> Result<Option<RenderCamera>> {
+        let p = &self.params;
+        let frame_a = LocalFrame::new(a.camera.centre_geodetic());
+        let (dist, dir) = (
+            rng.random_range(p.baseline_m.0..=p.baseline_m.1),
+            rng.random_range(0.0..std::f64::consts::TAU),
+        );
+        let g = frame_a.geodetic_from_enu(&Vector3::new(dist * dir.sin(), dist * dir.cos(), 0.0));
+        if self.model.dem().elevation(g.lat, g.lon).is_none() {
+            return Ok(None);
+        }
+        // Aim from the new place, roughly: the height is drawn inside `camera`.
+        let probe =
+            camera_position(self.model, g.lat, g.lon, CameraHeight::AboveGround(p.height_m.0))?;
+        let v = LocalFrame::new(probe).enu_from_ecef(target);
+        let yaw = v.x.atan2(v.y).to_degrees() + rng.random_range(-10.0..10.0);
+        let pitch = v.z.atan2(v.x.hypot(v.y)).to_degrees() + rng.random_range(-4.0..4.0);
+        Ok(Some(self.camera(rng, g.lat, g.lon, yaw.rem_euclid(360.0), pitch)?))
+    }
+
+    fn keep<R: Rng>(&mut self, x: &Vector3<f64>, rng: &mut R) -> bool {
+        let r = self.params.rejection_radius_m.max(1e-3);
+        let key = [(x.x / r).floor() as i64, (x.y / r).floor() as i64, (x.z / r).floor() as i64];
+        let count = self.counts.get(&key).copied().unwrap_or(0);
+        let p = if self.max_count == 0 {
+            1.0
+        } else {
+            1.0 - f64::from(count) / f64::from(self.max_count)
+        };
+        if !rng.random_bool(p.clamp(0.0, 1.0)) {
+            return false;
+        }
+        let c = self.counts.entry(key).or_insert(0);
+        *c += 1;
+        self.max_count = self.max_count.max(*c);
+        true
+    }
+
+    fn correspond<R: Rng>(&mut self, a: &View, b: &View, rng: &mut R) -> Result<PairSamples> {
+        let p = self.params.clone();
+        let half = p.patch.size as f64 / 2.0;
+        let (sa, sb) = (&a.surface, &b.surface);
+        let (kb, pose_b) = (&b.camera.intrinsics, &b.camera.pose);
+        let inside = |x: f64, y: f64, w: usize, h: usize| {
+            x >= half && y >= half && x <= w as f64 - 1.0 - half && y <= h as f64 - 1.0 - half
+        };
+        let (mut ka, mut kbs, mut pts) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..p.per_pair * 8 {
+            if pts.len() >= p.per_pair {
+                break;
+            }
+            let (xa, ya) = (rng.random_range(0..sa.width), rng.random_range(0..sa.height));
+            if !inside(xa as f64, ya as f64, sa.width, sa.height) {
+                continue;
+            }
+            let Some(da) = depth_at(sa, xa, ya).filter(|d| *d < p.max_depth_m) else { continue };
+            let x = world_of(&a.camera, xa as f64, ya as f64, da);
+            let pc = pose_b.rotation() * x + pose_b.translation();
+            if pc.z <= 1.0 {
+                continue;
+            }
+            let u = kb.focal_px * pc.x / pc.z + kb.principal_point.x;
+            let v = kb.focal_px * pc.y / pc.z + kb.principal_point.y;
+            if !inside(u, v, sb.width, sb.height) {
+                continue;
+            }
+            let (ub, vb) = (u.round() as usize, v.round() as usize);
+            let Some(db) = depth_at(sb, ub, vb) else { continue };
+            if (world_of(&b.camera, ub as f64, vb as f64, db) - x).norm() > p.match_radius_m {
+                continue;
+            }
+            if !self.keep(&x, rng) {
+                continue;
+            }
+            ka.push(Keypoint { x: xa as f64, y: ya as f64, sigma: 1.0, response: 0.0 });
+            kbs.push(Keypoint { x: u, y: v, sigma: 1.0, response: 0.0 });
+            pts.push([x.x, x.y, x.z]);
+        }
+        let cut = |img: &RgbImage, cam: &RenderCamera, kps: &[Keypoint]| -> Result<Vec<u8>> {
+            let im = Image::from_u8(img.width() as usize, img.height() as usize, 3, img.as_raw())?;
+            let hfov = cam.intrinsics.hfov_deg().to_radians();
+            let patches = PatchExtractor::new(&im, hfov, &p.patch)?.extract(kps)?;
+            Ok(patches.data().iter().map(|v| (v * 255.0).round().clamp(0.0, 255.0) as u8).collect())
+        };
+        Ok(PairSamples {
+            photo_a: cut(&a.photo, &a.camera, &ka)?,
+            render_b: cut(&b.render, &b.camera, &kbs)?,
+            render_a: cut(&a.render, &a.camera, &ka)?,
+            photo_b: cut(&b.photo, &b.camera, &kbs)?,
+            points: pts,
+        })
+    }
+}

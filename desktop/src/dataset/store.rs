@@ -1,0 +1,165 @@
+//! Shards loaded into memory for training: the patches of all shards of one split side by
+//! side, each sample tagged with its region and absolute ECEF point.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, Tensor};
+
+use super::error::{DatasetError, Result};
+use super::shard::{PairShard, Split, read_shard, read_shard_metadata};
+
+/// Where a sample's 3D point is: the region (points of different regions never coincide)
+/// and the absolute ECEF position in metres.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PointTag {
+    /// Region id of the shard.
+    pub region: u32,
+    /// ECEF position, metres.
+    pub ecef: [f64; 3],
+}
+
+impl PointTag {
+    /// Distance to another point in metres; infinite across regions.
+    pub fn distance(&self, other: &Self) -> f64 {
+        if self.region != other.region {
+            return f64::INFINITY;
+        }
+        let d: f64 = (0..3).map(|k| (self.ecef[k] - other.ecef[k]).powi(2)).sum();
+        d.sqrt()
+    }
+}
+
+/// One of the four patch sets of a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchSet {
+    /// Photo style, view A (anchor).
+    PhotoA,
+    /// Render style, view B (positive).
+    RenderB,
+    /// Render style, view A (auxiliary).
+    RenderA,
+    /// Photo style, view B (auxiliary).
+    PhotoB,
+}
+
+/// All samples of some shards, in memory.
+#[derive(Debug, Clone, Default)]
+pub struct PairDataset {
+    patch_size: usize,
+    sets: [Vec<u8>; 4],
+    tags: Vec<PointTag>,
+}
+
+impl PairDataset {
+    /// Concatenates shards (all must share one patch size).
+    ///
+    /// # Errors
+    /// [`DatasetError::Format`] for mixed patch sizes.
+    pub fn from_shards(shards: &[PairShard]) -> Result<Self> {
+        let mut out = Self::default();
+        for sh in shards {
+            sh.validate()?;
+            if out.tags.is_empty() {
+                out.patch_size = sh.patch_size;
+            } else if sh.patch_size != out.patch_size {
+                return Err(DatasetError::Format { reason: "mixed patch sizes".into() });
+            }
+            let src = [&sh.photo_a, &sh.render_b, &sh.render_a, &sh.photo_b];
+            for (dst, s) in out.sets.iter_mut().zip(src) {
+                dst.extend_from_slice(s);
+            }
+            let o = sh.origin_ecef;
+            out.tags.extend(sh.points.iter().map(|p| PointTag {
+                region: sh.region_id,
+                ecef: [o[0] + f64::from(p[0]), o[1] + f64::from(p[1]), o[2] + f64::from(p[2])],
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Loads every `*.safetensors` shard of `split` in `dir` (sorted by file name).
+    ///
+    /// # Errors
+    /// I/O and shard errors; [`DatasetError::Empty`] when no sample of the split is found.
+    pub fn load_dir(dir: &Path, split: Split) -> Result<Self> {
+        let mut shards = Vec::new();
+        for p in shard_paths(dir)? {
+            let meta = read_shard_metadata(&p)?;
+            if meta.get("split").map(String::as_str) == Some(split.as_str()) {
+                shards.push(read_shard(&p)?);
+            }
+        }
+        let data = Self::from_shards(&shards)?;
+        if data.is_empty() {
+            return Err(DatasetError::Empty { split: split.as_str() });
+        }
+        Ok(data)
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.tags.len()
+    }
+
+    /// True when there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+    }
+
+    /// Patch side in pixels.
+    pub fn patch_size(&self) -> usize {
+        self.patch_size
+    }
+
+    /// The point tags, one per sample.
+    pub fn tags(&self) -> &[PointTag] {
+        &self.tags
+    }
+
+    fn set(&self, set: PatchSet) -> &[u8] {
+        let k = match set {
+            PatchSet::PhotoA => 0,
+            PatchSet::RenderB => 1,
+            PatchSet::RenderA => 2,
+            PatchSet::PhotoB => 3,
+        };
+        &self.sets[k]
+    }
+
+    /// The bytes of one patch (`3 x S x S`), `None` past the end.
+    pub fn patch(&self, set: PatchSet, i: usize) -> Option<&[u8]> {
+        let per = 3 * self.patch_size * self.patch_size;
+        self.set(set).get(i * per..(i + 1) * per)
+    }
+
+    /// The patches of the given samples as an `F32` tensor `n x 3 x S x S` in `[0, 1]`.
+    ///
+    /// # Errors
+    /// [`DatasetError::InvalidParameter`] for an index past the end.
+    pub fn batch(&self, set: PatchSet, idx: &[usize], device: &Device) -> Result<Tensor> {
+        let s = self.patch_size;
+        let mut v = Vec::with_capacity(idx.len() * 3 * s * s);
+        for &i in idx {
+            let p = self.patch(set, i).ok_or_else(|| DatasetError::InvalidParameter {
+                name: "index",
+                reason: format!("sample {i} of {}", self.len()),
+            })?;
+            v.extend(p.iter().map(|&b| f32::from(b) / 255.0));
+        }
+        Tensor::from_vec(v, (idx.len(), 3, s, s), device)
+            .map_err(|e| DatasetError::Format { reason: e.to_string() })
+    }
+}
+
+/// The `*.safetensors` files in a directory, sorted by name.
+///
+/// # Errors
+/// I/O errors listing the directory.
+pub fn shard_paths(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "safetensors"))
+        .collect();
+    out.sort();
+    Ok(out)
+}
