@@ -1,5 +1,4 @@
-//! `lsar pack`: inspect and verify region packs. `lsar pack build` needs the renderer and the
-//! descriptors and is planned.
+//! `lsar pack`: build, inspect and verify region packs.
 
 use std::path::PathBuf;
 
@@ -8,13 +7,16 @@ use clap::Subcommand;
 use lsar_pack::{PackReader, kind_name};
 use serde_json::{Value, json};
 
-use super::planned::Planned;
+mod build;
+
+use build::BuildArgs;
 
 /// `lsar pack` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PackCommand {
-    /// Build a region pack from DEMs (planned: needs the renderer and the descriptors).
-    Build(Planned),
+    /// Build a region pack from DEMs: viewpoints on a grid, rendered panoramas, keypoints with
+    /// 3D points and descriptors, horizon profiles and POIs.
+    Build(Box<BuildArgs>),
     /// Print a pack's metadata, record counts and section sizes as JSON.
     Info {
         /// The pack file.
@@ -30,7 +32,7 @@ pub enum PackCommand {
 /// Runs an `lsar pack` subcommand.
 pub fn run(cmd: PackCommand) -> anyhow::Result<()> {
     match cmd {
-        PackCommand::Build(p) => p.run("pack build", "the region pack issue"),
+        PackCommand::Build(args) => build::run(&args),
         PackCommand::Info { file } => {
             let pack = PackReader::open(&file, None)
                 .with_context(|| format!("cannot open {}", file.display()))?;

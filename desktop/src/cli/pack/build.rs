@@ -1,0 +1,236 @@
+//! `lsar pack build`: the arguments, profile defaults and the progress bar around
+//! [`lsar_desktop::pack_build::build_pack`].
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use lsar_desktop::pack_build::{
+    BuildConfig, Describer, DescriptorChoice, Detector, PoiEntry, Profile, auto_pois,
+    bounds_around, build_pack, read_poi_file, summits_sidecar,
+};
+use lsar_desktop::render::TerrainModel;
+use lsar_pack::{Bounds, DescriptorEncoding};
+use serde_json::json;
+
+use crate::cli::dem::{DemArgs, print_json};
+
+/// Descriptors a pack can be built with.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DescriptorArg {
+    /// The LandscapeAR network's render branch (weights from --model, safetensors).
+    Learned,
+    /// The SIFT-like baseline (no weights).
+    Sift,
+    /// HardTFeat (weights from --model, .npz).
+    Hardtfeat,
+}
+
+/// Keypoint detectors.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DetectorArg {
+    /// Difference-of-Gaussians extrema.
+    Dog,
+    /// A dense grid.
+    Grid,
+}
+
+/// Build presets.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProfileArg {
+    /// 1 km spacing, 12 views of 60 deg at 1024 px, 500 keypoints per view.
+    Default,
+    /// At most 4 viewpoints 4 km apart, 6 views at 384 px, 150 keypoints: builds in seconds.
+    Tiny,
+}
+
+/// Descriptor storage.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EncodingArg {
+    /// Half floats (256 bytes per 128-d row).
+    F16,
+    /// Signed bytes with a per-row scale (132 bytes per row).
+    Int8,
+}
+
+/// Arguments of `lsar pack build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    dem: DemArgs,
+    /// Region box: south west north east, degrees.
+    #[arg(long, num_args = 4, allow_hyphen_values = true, value_names = ["S", "W", "N", "E"],
+          conflicts_with_all = ["center", "radius"])]
+    bounds: Option<Vec<f64>>,
+    /// Region centre: latitude longitude, degrees (with --radius).
+    #[arg(long, num_args = 2, allow_hyphen_values = true, value_names = ["LAT", "LON"],
+          requires = "radius")]
+    center: Option<Vec<f64>>,
+    /// Region radius around --center, km.
+    #[arg(long, requires = "center")]
+    radius: Option<f64>,
+    /// Viewpoint grid spacing, metres (profile default: 1000, tiny 4000).
+    #[arg(long)]
+    spacing: Option<f64>,
+    /// Views per viewpoint, every 360/N degrees (default 12, tiny 6).
+    #[arg(long)]
+    views: Option<usize>,
+    /// Horizontal FOV of each view, degrees.
+    #[arg(long)]
+    fov: Option<f64>,
+    /// Side of the square views, pixels (default 1024, tiny 384).
+    #[arg(long)]
+    size: Option<u32>,
+    /// Keypoint detector: dog, or grid (dense, every --grid-stride pixels).
+    #[arg(long, value_enum, default_value = "dog")]
+    detector: DetectorArg,
+    /// Grid spacing of --detector grid, pixels.
+    #[arg(long, default_value_t = 16)]
+    grid_stride: usize,
+    /// Keypoints per view at most (default 500, tiny 150).
+    #[arg(long)]
+    max_keypoints: Option<usize>,
+    /// Keep at most this many viewpoints, nearest to the centre (tiny: 4).
+    #[arg(long)]
+    max_viewpoints: Option<usize>,
+    /// Azimuth bins of the horizon profiles (default 360, tiny 72).
+    #[arg(long)]
+    horizon_bins: Option<u32>,
+    /// Descriptor (default: learned with --model, else sift).
+    #[arg(long, value_enum)]
+    descriptor: Option<DescriptorArg>,
+    /// Weights: safetensors for learned, .npz for hardtfeat.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Model id stored for the learned network (default "landscapear").
+    #[arg(long)]
+    model_id: Option<String>,
+    /// POIs: a CSV/JSON/GeoJSON file, or `auto` (summits by prominence, named from a
+    /// `.summits.json` beside a synthetic DEM). Default: none.
+    #[arg(long)]
+    pois: Option<String>,
+    /// Smallest prominence of `auto` summits, metres.
+    #[arg(long, default_value_t = 100.0)]
+    min_prominence: f64,
+    /// Descriptor storage.
+    #[arg(long, value_enum, default_value = "f16")]
+    encoding: EncodingArg,
+    /// Build preset.
+    #[arg(long, value_enum, default_value = "default")]
+    profile: ProfileArg,
+    /// Pack name (default: the output file's stem).
+    #[arg(long)]
+    name: Option<String>,
+    /// The pack file to write (replaced atomically).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn region(args: &BuildArgs, model: &TerrainModel) -> anyhow::Result<Bounds> {
+    match (&args.bounds, &args.center, args.radius) {
+        (Some(b), _, _) => match b.as_slice() {
+            [s, w, n, e] => Ok(Bounds { south: *s, west: *w, north: *n, east: *e }),
+            _ => anyhow::bail!("--bounds takes S W N E"),
+        },
+        (None, Some(c), Some(r)) => match c.as_slice() {
+            [lat, lon] => Ok(bounds_around(*lat, *lon, r)?),
+            _ => anyhow::bail!("--center takes LAT LON"),
+        },
+        _ => {
+            let b = model.dem().bounds().context("the DEM has no extent")?;
+            Ok(Bounds { south: b.south, west: b.west, north: b.north, east: b.east })
+        }
+    }
+}
+
+fn descriptor(args: &BuildArgs) -> anyhow::Result<DescriptorChoice> {
+    let kind = args.descriptor.unwrap_or(match args.model {
+        Some(_) => DescriptorArg::Learned,
+        None => DescriptorArg::Sift,
+    });
+    let need = |what: &str| {
+        args.model.clone().with_context(|| format!("--descriptor {what} needs --model PATH"))
+    };
+    Ok(match kind {
+        DescriptorArg::Learned => DescriptorChoice::Learned { weights: need("learned")? },
+        DescriptorArg::Sift => DescriptorChoice::Sift,
+        DescriptorArg::Hardtfeat => DescriptorChoice::HardTFeat { npz: need("hardtfeat")? },
+    })
+}
+
+fn pois(args: &BuildArgs, model: &TerrainModel, bounds: &Bounds) -> anyhow::Result<Vec<PoiEntry>> {
+    let dem = model.dem();
+    match args.pois.as_deref() {
+        None => Ok(Vec::new()),
+        Some("auto") => {
+            let mut named = Vec::new();
+            for sidecar in args.dem.dem.iter().filter_map(|p| summits_sidecar(p)) {
+                named.extend(read_poi_file(&sidecar, dem)?);
+            }
+            Ok(auto_pois(dem, bounds, args.min_prominence, 1000, &named))
+        }
+        Some(file) => Ok(read_poi_file(std::path::Path::new(file), dem)?),
+    }
+}
+
+/// Runs `lsar pack build`.
+pub fn run(args: &BuildArgs) -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    let model = TerrainModel::new(args.dem.load()?).context("the DEM has no valid samples")?;
+    let bounds = region(args, &model)?;
+    let choice = descriptor(args)?;
+    let describer = Describer::load(&choice, args.model_id.as_deref())
+        .with_context(|| format!("loading the {} descriptor", choice.kind()))?;
+    let pois = pois(args, &model, &bounds)?;
+    let profile = match args.profile {
+        ProfileArg::Default => Profile::Default,
+        ProfileArg::Tiny => Profile::Tiny,
+    };
+    let stem = args.out.file_stem().and_then(|s| s.to_str()).unwrap_or("region");
+    let name = args.name.clone().unwrap_or_else(|| stem.to_string());
+    let mut cfg = BuildConfig::for_profile(profile, &name, bounds);
+    cfg.spacing_m = args.spacing.unwrap_or(cfg.spacing_m);
+    cfg.views = args.views.unwrap_or(cfg.views);
+    cfg.fov_deg = args.fov.unwrap_or(cfg.fov_deg);
+    cfg.size_px = args.size.unwrap_or(cfg.size_px);
+    cfg.features.max_keypoints = args.max_keypoints.unwrap_or(cfg.features.max_keypoints);
+    cfg.features.detector = match args.detector {
+        DetectorArg::Dog => Detector::Dog,
+        DetectorArg::Grid => Detector::Grid { stride: args.grid_stride },
+    };
+    cfg.max_viewpoints = args.max_viewpoints.or(cfg.max_viewpoints);
+    cfg.horizon.bins = args.horizon_bins.unwrap_or(cfg.horizon.bins);
+    cfg.encoding = match args.encoding {
+        EncodingArg::F16 => DescriptorEncoding::F16,
+        EncodingArg::Int8 => DescriptorEncoding::Int8,
+    };
+    let files: Vec<String> = args.dem.dem.iter().map(|p| p.display().to_string()).collect();
+    cfg.extra.insert("dem_files".into(), json!(files));
+    cfg.extra.insert("profile".into(), json!(format!("{:?}", args.profile).to_lowercase()));
+    cfg.extra.insert("pois".into(), json!(args.pois));
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} views {elapsed_precise} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let report = build_pack(&model, &describer, &pois, &cfg, &args.out, &bar)
+        .with_context(|| format!("building {}", args.out.display()))?;
+    bar.finish_and_clear();
+    print_json(
+        &json!({
+            "out": args.out.display().to_string(),
+            "bytes": report.bytes,
+            "viewpoints": report.viewpoints,
+            "views": report.views,
+            "keypoints": report.keypoints,
+            "pois": report.pois,
+            "descriptor": describer.model().id,
+            "model_sha256": describer.model().sha256_hex(),
+            "build_s": report.seconds,
+            "total_s": t0.elapsed().as_secs_f64(),
+        }),
+        true,
+    )
+}
