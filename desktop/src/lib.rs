@@ -6,3 +6,12 @@
 //! driving and evaluation. The `lsar` binary (`src/main.rs`, `src/cli/`) is a thin clap
 //! front end over these modules.
 #![deny(missing_docs)]
+
+pub mod dataset;
+pub mod dem;
+pub mod exif;
+pub mod overlay_draw;
+pub mod pack_build;
+pub mod render;
+pub mod synth;
+pub mod train;

@@ -1,8 +1,17 @@
 //! Command-line front end: one module per subcommand group, each owning its arguments and
 //! its `run`.
 
+mod dataset;
+mod dem;
+mod demo;
 mod geo;
+mod localize;
+mod overlay;
+mod pack;
 mod planned;
+mod pose;
+mod render;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -26,27 +35,32 @@ pub enum Command {
     #[command(subcommand)]
     Geo(geo::GeoCommand),
     /// Read DEMs (SRTM .hgt, GeoTIFF, Esri ASCII), report their extent, synthesize terrain.
-    Dem(planned::Planned),
+    #[command(subcommand)]
+    Dem(dem::DemCommand),
     /// Render terrain views and panoramas: colour PNG, depth .npy, camera JSON.
-    Render(planned::Planned),
+    #[command(subcommand)]
+    Render(render::RenderCommand),
     /// Solve a camera pose from 2D-3D correspondences (P4Pf/P3P + LO-RANSAC + refinement).
-    Pose(planned::Planned),
+    #[command(subcommand)]
+    Pose(pose::PoseCommand),
     /// Build, inspect and verify region packs.
-    Pack(planned::Planned),
+    #[command(subcommand)]
+    Pack(pack::PackCommand),
     /// Localize a photo against region packs: pose, FOV and the peaks in view.
-    Localize(planned::Planned),
+    Localize(Box<localize::LocalizeArgs>),
     /// Draw the peaks of a localized photo onto it.
-    Overlay(planned::Planned),
+    Overlay(overlay::OverlayArgs),
     /// Generate photo/render training pairs from DEMs.
-    Dataset(planned::Planned),
+    #[command(subcommand)]
+    Dataset(dataset::DatasetCommand),
     /// Train the cross-domain descriptor network.
-    Train(planned::Planned),
+    Train(train::TrainArgs),
     /// Evaluate localization on rendered or real queries.
     Eval(planned::Planned),
     /// Structure from motion with COLMAP, referenced to the terrain.
     Sfm(planned::Planned),
     /// Run the end-to-end demo on embedded procedural terrain.
-    Demo(planned::Planned),
+    Demo(demo::DemoArgs),
 }
 
 /// Sets up `tracing` output on stderr.
@@ -66,16 +80,16 @@ pub fn init_logging(verbose: u8) {
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Geo(cmd) => geo::run(cmd),
-        Command::Dem(p) => p.run("dem", "the DEM and renderer issue"),
-        Command::Render(p) => p.run("render", "the DEM and renderer issue"),
-        Command::Pose(p) => p.run("pose", "the pose engine issue"),
-        Command::Pack(p) => p.run("pack", "the region pack issue"),
-        Command::Localize(p) => p.run("localize", "the Localizer issue"),
-        Command::Overlay(p) => p.run("overlay", "the Localizer issue"),
-        Command::Dataset(p) => p.run("dataset", "the training issue"),
-        Command::Train(p) => p.run("train", "the training issue"),
+        Command::Dem(cmd) => dem::run(cmd),
+        Command::Render(cmd) => render::run(cmd),
+        Command::Pose(cmd) => pose::run(cmd),
+        Command::Pack(cmd) => pack::run(cmd),
+        Command::Localize(args) => localize::run(&args),
+        Command::Overlay(args) => overlay::run(&args),
+        Command::Dataset(cmd) => dataset::run(cmd),
+        Command::Train(args) => train::run(args),
         Command::Eval(p) => p.run("eval", "the Localizer issue"),
         Command::Sfm(p) => p.run("sfm", "the SfM issue"),
-        Command::Demo(p) => p.run("demo", "the Localizer issue"),
+        Command::Demo(args) => demo::run(&args),
     }
 }
