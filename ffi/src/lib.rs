@@ -1,9 +1,52 @@
 //! # lsar-ffi
 //!
-//! The one native library apps link: UniFFI bindings (Kotlin, Swift, Python) over lsar-core
-//! and a hand-written JNI fast path for camera frames. Each exported object will wrap a core
-//! type and delegate in one line; errors map once to a small error an app can act on.
-//! Nothing is exported yet: the bindings issue builds this crate.
+//! The one native library apps link (`liblsar_ffi.so` / `.a`): UniFFI bindings (Kotlin,
+//! Swift, Python) over lsar-core, and, behind the `jni` feature, a hand-written JNI fast path
+//! for Android camera frames.
+//!
+//! * [`Localizer`]: open region packs with a descriptor model ([`ModelSource`]); localize a
+//!   camera frame read in place ([`FrameInfo`], [`PixelFormat`], [`Rotation`]) with
+//!   [`Priors`]; project the pack's POIs ([`Label`]); cancel from another thread
+//!   ([`CancelToken`]).
+//! * [`RegionPack`]: inspect a pack ([`PackInfo`], [`Bounds`], [`Poi`]).
+//! * [`ApiError`]: the one error, mapped once from lsar-core's error in [`error`].
+//!
+//! Every exported object wraps a core type, is `Send + Sync`, and delegates each method to
+//! the core. No panic crosses the boundary: library code cannot panic (workspace lints), and
+//! UniFFI's scaffolding catches unwinding and reports it to the caller as an error.
+//!
+//! Features: `jni` (JNI exports of [`jni`]), `test-hooks` (exports that make the tests reach
+//! [`ApiError::Internal`]; never enabled in shipped builds).
 #![deny(missing_docs)]
 
+uniffi::setup_scaffolding!();
+
+pub mod error;
+pub mod frame;
+#[cfg(feature = "test-hooks")]
+mod hooks;
+// The one module with `unsafe`: `#[unsafe(no_mangle)]` JNI exports and one slice over a
+// direct ByteBuffer (with its `// SAFETY:` comment). UniFFI's generated scaffolding does not
+// trip the `unsafe_code` lint (it comes from an external macro).
+#[cfg(feature = "jni")]
+#[allow(unsafe_code)]
+pub mod jni;
+mod localizer;
+mod pack;
+pub mod records;
+
+pub use error::{ApiError, NotLocalizedReason};
+pub use frame::{FrameInfo, PixelFormat, Rotation, image_from_frame};
+pub use localizer::{CancelToken, Localizer, ModelSource};
 pub use lsar_core as core;
+pub use pack::{Bounds, PackInfo, Poi, RegionPack};
+pub use records::{
+    CameraRecord, FovPrior, FovSource, GeoPosition, HeadingPrior, Label, Localization,
+    OverlayOptions, Priors, Vec3,
+};
+
+/// The version of this library (the workspace version), e.g. to log next to bug reports.
+#[uniffi::export]
+pub fn lsar_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

@@ -1,0 +1,41 @@
+package org.lsar;
+
+import java.nio.ByteBuffer;
+
+/**
+ * JNI fast path of liblsar_ffi (Rust feature {@code jni}): camera frames in direct
+ * ByteBuffers are read in place by Rust, without JNA marshalling. The UniFFI API
+ * ({@code uniffi.lsar_ffi}) covers everything else. Errors throw RuntimeException.
+ */
+public final class FrameJni {
+    public static final int RGBA = 0;
+    public static final int BGRA = 1;
+    public static final int RGB = 2;
+    public static final int GREY = 3;
+    public static final int NV21 = 4;
+    public static final int NV12 = 5;
+
+    static {
+        System.loadLibrary("lsar_ffi");
+    }
+
+    private FrameJni() {}
+
+    /** The upright image the localizer sees: row-major, RGB interleaved (grey for GREY), in [0, 1]. */
+    public static native float[] nativeToImage(
+            ByteBuffer frame, int width, int height, int format, int rotation, int rowStride);
+
+    /** A localizer over one pack built with the SIFT baseline; returns its handle. */
+    public static native long nativeOpenSift(String packPath);
+
+    /** Forgets a localizer (no-op for an unknown handle). */
+    public static native void nativeClose(long handle);
+
+    /**
+     * Localizes a frame: {confidence, lat, lon, height, yaw, pitch, roll, hfovDeg, inliers};
+     * throws with the reason when the photo is not localized.
+     */
+    public static native double[] nativeLocalize(
+            long handle, ByteBuffer frame, int width, int height, int format, int rotation,
+            int rowStride, double lat, double lon, double altitude, double accuracyM);
+}

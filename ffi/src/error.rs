@@ -1,0 +1,223 @@
+//! The one public error of the SDK, [`ApiError`], and the one place where lsar-core's
+//! [`CoreError`] and failed localizations map to it.
+//!
+//! Each variant names something an app can act on: download the pack again
+//! ([`ApiError::PackMissing`], [`ApiError::PackInvalid`]), ship the model the pack was built
+//! with ([`ApiError::ModelMismatch`]), ask the user to point the camera elsewhere or wait for
+//! a better GPS fix ([`ApiError::NotLocalized`]), fix the call ([`ApiError::InvalidInput`]),
+//! or report a bug ([`ApiError::Internal`]). Messages come from the core's error messages,
+//! which carry no coordinates, file paths or user data.
+
+use lsar_core::CoreError;
+use lsar_core::localizer::Reason;
+use lsar_core::pack::PackError;
+use lsar_core::vision::VisionError;
+
+/// Why a photo was not localized (lsar-core's `Reason`).
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum NotLocalizedReason {
+    /// No region pack covers the GPS position.
+    OutsidePacks,
+    /// No pack viewpoint lies within the search radius (metres) of the GPS position.
+    NoViewpointsNear {
+        /// Search radius in metres.
+        radius_m: f64,
+    },
+    /// No pack view looks in the direction of the heading prior.
+    NoViewsInHeading,
+    /// The photo has too few features (sky, fog, a blank wall).
+    TooFewFeatures {
+        /// Features found.
+        found: u64,
+        /// Features required.
+        required: u64,
+    },
+    /// Too few descriptor matches with the pack.
+    TooFewMatches {
+        /// Matches found.
+        found: u64,
+        /// Matches required.
+        required: u64,
+    },
+    /// No pose agrees with enough matches.
+    NoConsensus {
+        /// Inliers of the best pose.
+        inliers: u64,
+        /// Inliers required.
+        required: u64,
+    },
+    /// The call was cancelled through its [`crate::CancelToken`].
+    Cancelled,
+    /// A reason this version of the bindings does not know.
+    Other,
+}
+
+impl std::fmt::Display for NotLocalizedReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::OutsidePacks => write!(f, "no region pack covers the position"),
+            Self::NoViewpointsNear { radius_m } => {
+                write!(f, "no pack viewpoint within {radius_m:.0} m")
+            }
+            Self::NoViewsInHeading => write!(f, "no pack view in the direction of the heading"),
+            Self::TooFewFeatures { found, required } => {
+                write!(f, "too few features: {found} found, {required} required")
+            }
+            Self::TooFewMatches { found, required } => {
+                write!(f, "too few matches: {found} found, {required} required")
+            }
+            Self::NoConsensus { inliers, required } => {
+                write!(f, "no consensus: {inliers} inliers, {required} required")
+            }
+            Self::Cancelled => write!(f, "cancelled"),
+            Self::Other => write!(f, "not localized"),
+        }
+    }
+}
+
+impl From<&Reason> for NotLocalizedReason {
+    fn from(r: &Reason) -> Self {
+        let n = |x: usize| x as u64;
+        match r {
+            Reason::OutsidePacks => Self::OutsidePacks,
+            Reason::NoViewpointsNear { radius_m } => Self::NoViewpointsNear { radius_m: *radius_m },
+            Reason::NoViewsInHeading => Self::NoViewsInHeading,
+            Reason::TooFewFeatures { found, required } => {
+                Self::TooFewFeatures { found: n(*found), required: n(*required) }
+            }
+            Reason::TooFewMatches { found, required } => {
+                Self::TooFewMatches { found: n(*found), required: n(*required) }
+            }
+            Reason::NoConsensus { inliers, required } => {
+                Self::NoConsensus { inliers: n(*inliers), required: n(*required) }
+            }
+            Reason::Cancelled => Self::Cancelled,
+            #[allow(unreachable_patterns)] // Reason may grow variants
+            _ => Self::Other,
+        }
+    }
+}
+
+/// The error of every fallible SDK call.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, uniffi::Error)]
+pub enum ApiError {
+    /// A region pack file does not exist or cannot be read: download it (again).
+    #[error("region pack missing: {detail}")]
+    PackMissing {
+        /// What went wrong (no paths).
+        detail: String,
+    },
+    /// A region pack is damaged, truncated or of an unsupported format: download it again.
+    #[error("region pack invalid: {detail}")]
+    PackInvalid {
+        /// What is wrong with the file.
+        detail: String,
+    },
+    /// The descriptor model does not match the pack, or its weights do not load.
+    #[error("descriptor model mismatch: {detail}")]
+    ModelMismatch {
+        /// Which model ids disagree, or what is wrong with the weights.
+        detail: String,
+    },
+    /// The photo was not localized (a normal outcome, not a bug).
+    #[error("not localized: {reason}")]
+    NotLocalized {
+        /// Why.
+        reason: NotLocalizedReason,
+    },
+    /// An argument is not usable (frame size, stride, NaN prior, bad record).
+    #[error("invalid input: {detail}")]
+    InvalidInput {
+        /// Which input and what is wrong with it.
+        detail: String,
+    },
+    /// A bug in lsar: please report it.
+    #[error("internal error: {detail}")]
+    Internal {
+        /// What failed.
+        detail: String,
+    },
+}
+
+impl ApiError {
+    /// An [`ApiError::InvalidInput`] with a fixed message.
+    pub(crate) fn input(detail: &str) -> Self {
+        Self::InvalidInput { detail: detail.to_owned() }
+    }
+}
+
+impl From<CoreError> for ApiError {
+    /// The one mapping from the core's error (see the module docs).
+    fn from(e: CoreError) -> Self {
+        let detail = e.to_string();
+        match e {
+            CoreError::InvalidInput { .. } | CoreError::NoPacks => Self::InvalidInput { detail },
+            CoreError::ModelMismatch { .. } => Self::ModelMismatch { detail },
+            CoreError::Pack { source } => match source {
+                PackError::Io { source, .. }
+                    if matches!(
+                        source.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+                    ) =>
+                {
+                    Self::PackMissing { detail }
+                }
+                PackError::ModelMismatch { .. } => Self::ModelMismatch { detail },
+                PackError::InvalidInput { .. } => Self::InvalidInput { detail },
+                _ => Self::PackInvalid { detail },
+            },
+            CoreError::Vision { source } => match source {
+                VisionError::MissingTensor { .. }
+                | VisionError::TensorShape { .. }
+                | VisionError::WeightFormat { .. }
+                | VisionError::Dimension { .. } => Self::ModelMismatch { detail },
+                VisionError::Decode { .. }
+                | VisionError::EmptyImage { .. }
+                | VisionError::BufferSize { .. }
+                | VisionError::Channels { .. }
+                | VisionError::ImageTooSmall { .. }
+                | VisionError::InvalidParameter { .. }
+                | VisionError::Io { .. } => Self::InvalidInput { detail },
+                _ => Self::Internal { detail },
+            },
+            _ => Self::Internal { detail },
+        }
+    }
+}
+
+/// lsar-core's `Outcome` as the SDK's result: a failed localization is
+/// [`ApiError::NotLocalized`].
+pub(crate) fn outcome<T>(
+    outcome: lsar_core::Result<lsar_core::Outcome>,
+    convert: impl FnOnce(lsar_core::Localization) -> T,
+) -> Result<T, ApiError> {
+    match outcome? {
+        Ok(loc) => Ok(convert(loc)),
+        Err(failed) => Err(ApiError::NotLocalized { reason: (&failed.reason).into() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_map_to_actionable_variants() {
+        let missing = CoreError::Pack {
+            source: PackError::Io { op: "open", source: std::io::ErrorKind::NotFound.into() },
+        };
+        assert!(matches!(ApiError::from(missing), ApiError::PackMissing { .. }));
+        let bad = CoreError::Pack { source: PackError::BadMagic };
+        assert!(matches!(ApiError::from(bad), ApiError::PackInvalid { .. }));
+        let model = CoreError::ModelMismatch { pack_model: "a".into(), model: "b".into() };
+        assert!(matches!(ApiError::from(model), ApiError::ModelMismatch { .. }));
+        let input = CoreError::InvalidInput { what: "x" };
+        assert!(matches!(ApiError::from(input), ApiError::InvalidInput { .. }));
+        let geo = CoreError::Geometry {
+            source: lsar_core::geometry::GeometryError::NonFinite { what: "x" },
+        };
+        assert!(matches!(ApiError::from(geo), ApiError::Internal { .. }));
+        let r = NotLocalizedReason::from(&Reason::TooFewMatches { found: 3, required: 12 });
+        assert_eq!(r.to_string(), "too few matches: 3 found, 12 required");
+    }
+}

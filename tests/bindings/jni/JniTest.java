@@ -1,0 +1,68 @@
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.lsar.FrameJni;
+
+/**
+ * Java/JNI test of the lsar-ffi fast path (org.lsar.FrameJni, library built with the
+ * {@code jni} feature). Usage: {@code java -Djava.library.path=<dir of liblsar_ffi.so>
+ * JniTest <scene dir>}.
+ */
+public final class JniTest {
+    private static int failures = 0;
+
+    private static void check(String name, boolean ok, String detail) {
+        System.out.println((ok ? "PASS " : "FAIL ") + name + (ok ? "" : " " + detail));
+        if (!ok) failures++;
+    }
+
+    private static double gps(String json, String key) {
+        Matcher m = Pattern.compile("\"gps\": \\{[^}]*\"" + key + "\": ([-0-9.eE]+)").matcher(json);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path scene = Path.of(args[0]);
+        String json = Files.readString(scene.resolve("scene.json"));
+        byte[] rgba = Files.readAllBytes(scene.resolve("frame.rgba"));
+        ByteBuffer frame = ByteBuffer.allocateDirect(rgba.length).put(rgba).flip();
+
+        // Conversion, read in place: 2x1 BGRA turned 90 degrees becomes 1x2 RGB.
+        ByteBuffer bgra = ByteBuffer.allocateDirect(8).put(new byte[] {0, 0, (byte) 255, (byte) 255, 0, (byte) 255, 0, (byte) 255}).flip();
+        float[] img = FrameJni.nativeToImage(bgra, 2, 1, FrameJni.BGRA, 90, 0);
+        check("bgra rotated", img.length == 6 && img[0] == 1f && img[1] == 0f && img[4] == 1f, java.util.Arrays.toString(img));
+        float[] full = FrameJni.nativeToImage(frame, 640, 480, FrameJni.RGBA, 0, 0);
+        check("rgba frame", full.length == 640 * 480 * 3, "length " + full.length);
+
+        long h = FrameJni.nativeOpenSift(scene.resolve("scene.lsarpack").toString());
+        check("open", h > 0, "handle " + h);
+        double[] r = FrameJni.nativeLocalize(h, frame, 640, 480, FrameJni.RGBA, 0, 0,
+                gps(json, "lat"), gps(json, "lon"), gps(json, "height"), 20.0);
+        check("localize", r.length == 9 && Math.abs(r[4] - 6.0) < 0.5 && Math.abs(r[7] - 50.0) < 1.0 && r[8] >= 50,
+                java.util.Arrays.toString(r));
+        try {
+            FrameJni.nativeLocalize(h, frame, 640, 480, FrameJni.RGBA, 0, 0, 10.0, 10.0, 0.0, 20.0);
+            check("outside packs throws", false, "no exception");
+        } catch (RuntimeException e) {
+            check("outside packs throws", e.getMessage().contains("no region pack covers"), e.getMessage());
+        }
+        try {
+            FrameJni.nativeToImage(ByteBuffer.wrap(new byte[8]), 2, 1, FrameJni.RGBA, 0, 0);
+            check("heap buffer throws", false, "no exception");
+        } catch (RuntimeException e) {
+            check("heap buffer throws", true, "");
+        }
+        FrameJni.nativeClose(h);
+        FrameJni.nativeClose(h);
+        try {
+            FrameJni.nativeLocalize(h, frame, 640, 480, FrameJni.RGBA, 0, 0, 0, 0, 0, 20.0);
+            check("closed handle throws", false, "no exception");
+        } catch (RuntimeException e) {
+            check("closed handle throws", e.getMessage().contains("handle"), e.getMessage());
+        }
+        System.out.println(failures == 0 ? "jni: all checks passed" : "jni: " + failures + " check(s) failed");
+        System.exit(failures == 0 ? 0 : 1);
+    }
+}
