@@ -9,6 +9,9 @@ Problems (pose-anchors.md section 3): 1000 correspondences, 1 px noise, 50/80/90
     CARGO_TARGET_DIR=target-pose cargo build --release -p lsar-geometry --example pose_problems
     pip install poselib pycolmap opencv-python-headless numpy
     python3 bench/pose_compare.py --bin target-pose/release/examples/pose_problems --trials 5
+
+`--bin-ref OTHER` also runs an earlier build of the example on the same problems, interleaved,
+so that a change is measured against its predecessor under the same load.
 """
 import argparse
 import json
@@ -143,6 +146,9 @@ def main():
     ap.add_argument("--trials", type=int, default=5)
     ap.add_argument("--offset", type=float, default=0.0)
     ap.add_argument("--skip", default="", help="comma-separated peers to skip")
+    ap.add_argument("--bin-ref", default="",
+                    help="a second pose_problems binary (e.g. an earlier build), run on the same "
+                         "problems in the same loop and reported as lsarref_*")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     peers = [("poselib", run_poselib), ("pycolmap_unknown", lambda p: run_pycolmap(p, True)),
@@ -158,6 +164,14 @@ def main():
             out = subprocess.run([args.bin, "solve", tmp.name, str(k)], check=True,
                                  capture_output=True, text=True)
             rows += [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+            if args.bin_ref:
+                ref = subprocess.run([args.bin_ref, "solve", tmp.name, str(k)], check=True,
+                                     capture_output=True, text=True)
+                for line in ref.stdout.splitlines():
+                    if line.strip():
+                        r = json.loads(line)
+                        r["method"] = r["method"].replace("lsar_", "lsarref_")
+                        rows.append(r)
             for name, fn in peers:
                 if name in skip or name in broken:
                     continue
@@ -178,7 +192,7 @@ def main():
                 continue
             t = table[(m, lv)]
             ours = ("lsar_unknown_f" if "unknown" in m else "lsar_known_f", lv)
-            ratio = table[ours]["ms"] / t["ms"] if ours in table and not m.startswith("lsar") else float("nan")
+            ratio = table[ours]["ms"] / t["ms"] if ours in table and not m.startswith("lsar_") else float("nan")
             print(f"| {m} | {lv:.0%} | {t['succ']} | {t['ms']:.1f} | {t['rot']:.4f} | {t['ctr']:.1e} | "
                   f"{t['f']:.3f} | {t['recall']:.3f} | {ratio:.2f} |")
 

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! pose_problems write FILE [TRIALS] [OFFSET_M]   # 1000 points, 50/80/90 % outliers, 1 px
-//! pose_problems solve FILE [INDEX]               # one JSON line per problem and mode
+//! pose_problems solve FILE [INDEX] [MODE]        # one JSON line per problem and mode
+//!                                                # (MODE: unknown_f or known_f, default both)
 //! ```
 //! Protocol (pose-anchors.md section 3): "generic" scene, 1920x1080, threshold 4 px,
 //! confidence 0.9999, at most 100,000 iterations; unknown focal gets only the image size.
@@ -26,7 +27,9 @@ fn main() -> anyhow_free::Result {
             let offset: f64 = args.get(4).and_then(|v| v.parse().ok()).unwrap_or(0.0);
             write(file, trials, offset)
         }
-        "solve" => solve(file, args.get(3).and_then(|v| v.parse().ok())),
+        "solve" => {
+            solve(file, args.get(3).and_then(|v| v.parse().ok()), args.get(4).map(String::as_str))
+        }
         _ => Err(format!("unknown command {cmd}").into()),
     }
 }
@@ -93,7 +96,7 @@ fn load(p: &Value) -> Problem {
     }
 }
 
-fn solve(file: &str, only: Option<usize>) -> anyhow_free::Result {
+fn solve(file: &str, only: Option<usize>, only_mode: Option<&str>) -> anyhow_free::Result {
     let data: Value = serde_json::from_str(&std::fs::read_to_string(file)?)?;
     let all = data["problems"].as_array().cloned().unwrap_or_default();
     for (k, pv) in all.into_iter().enumerate() {
@@ -106,6 +109,9 @@ fn solve(file: &str, only: Option<usize>) -> anyhow_free::Result {
         depths.sort_by(f64::total_cmp);
         let median_depth = depths.get(depths.len() / 2).copied().unwrap_or(1.0);
         for (mode, focal) in [("unknown_f", FocalMode::Unknown), ("known_f", FocalMode::Known)] {
+            if only_mode.is_some_and(|m| m != mode) {
+                continue;
+            }
             let camera = match focal {
                 FocalMode::Known => p.camera,
                 _ => Camera::new(p.camera.width, p.camera.height, 1920.0),
@@ -122,7 +128,7 @@ fn solve(file: &str, only: Option<usize>) -> anyhow_free::Result {
                         e.inlier_mask.iter().zip(&p.is_inlier).filter(|(a, b)| **a && **b).count();
                     json!({ "method": format!("lsar_{mode}"), "outliers": pv["outliers"], "seed": pv["seed"],
                             "ms": ms, "rot_deg": rot, "ctr_rel": dc / median_depth, "f_rel": df,
-                            "recall": hit as f64 / true_in as f64, "iters": e.ransac.iterations, "models": e.ransac.models_generated,
+                            "recall": hit as f64 / true_in as f64, "iters": e.ransac.iterations, "models": e.ransac.models_generated, "sprt_rejected": e.ransac.sprt_rejections, "lo": e.ransac.local_optimizations,
                             "success": rot < 1.0 && df < 0.05 })
                 }
                 Err(err) => json!({ "method": format!("lsar_{mode}"), "outliers": pv["outliers"],

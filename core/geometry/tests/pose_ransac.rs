@@ -76,6 +76,30 @@ fn known_focal_at_50_80_90_percent_outliers() {
 }
 
 #[test]
+fn sprt_rejects_most_models_and_keeps_the_pose() {
+    // Known focal at 90 % outliers: about one P3P model per sample, nearly all wrong. With
+    // the SPRT most are rejected before scoring; the pose and inliers stay those of plain
+    // scoring, and the iteration count grows by at most 1 / (1 - 1/A).
+    let p = problem(Scene::Generic, 0.9, 0.0, 102);
+    let mut runs = Vec::new();
+    for sprt in [false, true] {
+        let mut o = options(FocalMode::Known, 1);
+        o.ransac.sprt = sprt;
+        let est = estimate_absolute_pose(&p.points_2d, &p.points_3d, &p.camera, &o).unwrap();
+        let (rot, _, _) = synth::pose_error(&est.pose, &p.pose);
+        assert!(rot < 0.05, "sprt {sprt}: rotation error {rot}");
+        runs.push(est);
+    }
+    let (plain, sprt) = (&runs[0], &runs[1]);
+    assert_eq!(plain.ransac.sprt_rejections, 0);
+    let share = sprt.ransac.sprt_rejections as f64 / sprt.ransac.models_generated as f64;
+    assert!(share > 0.8, "SPRT rejected {share} of the models");
+    assert!(plain.num_inliers.abs_diff(sprt.num_inliers) <= 2);
+    let growth = sprt.ransac.iterations as f64 / plain.ransac.iterations as f64;
+    assert!(growth < 1.5, "iterations {} -> {}", plain.ransac.iterations, sprt.ransac.iterations);
+}
+
+#[test]
 fn terrain_with_ecef_offset_keeps_its_accuracy() {
     for outliers in [0.5, 0.8] {
         let p0 = problem(Scene::Terrain, outliers, 0.0, 7);

@@ -146,6 +146,73 @@ fn epnp_recovers_the_pose() {
     }
 }
 
+/// A noise-free problem whose world points are moved onto a plane: for the terrain scene a
+/// horizontal ground 500 m below the camera, otherwise a plane through the points' centroid
+/// tilted 35 degrees from the image plane. Image points are re-projected; `None` if a point
+/// ends up behind the camera.
+fn planar_problem(scene: Scene, offset: f64, n: usize, seed: u64) -> Option<Problem> {
+    let spec = ProblemSpec { world_offset: offset, ..ProblemSpec::exact(scene, n) };
+    let mut p = synth::generate(&spec, &mut synth::rng(seed));
+    let r = p.pose.rotation;
+    let c = p.pose.center();
+    let (origin, normal) = if scene == Scene::Terrain {
+        (c - Vector3::new(0.0, 0.0, 500.0), Vector3::z())
+    } else {
+        let centroid = p.points_3d.iter().map(|x| x.coords).sum::<Vector3<f64>>() / n as f64;
+        let tilt = 35f64.to_radians();
+        let normal = r.transpose() * Vector3::new(tilt.sin(), 0.0, tilt.cos());
+        (centroid, normal)
+    };
+    for (x, w) in p.points_2d.iter_mut().zip(p.points_3d.iter_mut()) {
+        *w = Point3::from(w.coords - normal * (w.coords - origin).dot(&normal));
+        let q = p.pose.transform(&w.coords);
+        if !(q.z > 0.0) {
+            return None;
+        }
+        *x = Vector2::new(q.x / q.z, q.y / q.z) * p.camera.focal_px + p.camera.principal_point;
+    }
+    Some(p)
+}
+
+#[test]
+fn epnp_planar_case() {
+    let mut out = Vec::new();
+    for (scene, offset) in
+        [(Scene::Generic, 0.0), (Scene::Terrain, 0.0), (Scene::Terrain, ECEF_OFFSET)]
+    {
+        let mut errs = Vec::new();
+        for seed in 0..1000 {
+            let Some(p) = planar_problem(scene, offset, 10, seed) else { continue };
+            let (e, _) = solve_one(Kind::Epnp, &p, &mut out);
+            errs.push(e);
+        }
+        errs.sort_by(f64::total_cmp);
+        let fail = errs.iter().filter(|&&e| !(e < 1e-6)).count() as f64 / errs.len() as f64;
+        let median = errs[errs.len() / 2];
+        println!(
+            "EPnP planar {scene:?} offset {offset:e}: {} problems, fail {:.2}%, median {median:.2e}",
+            errs.len(),
+            fail * 100.0
+        );
+        assert!(errs.len() > 900, "{scene:?}: only {} problems", errs.len());
+        assert!(median < 1e-8 && fail <= 1e-2, "{scene:?} {offset}: median {median} fail {fail}");
+    }
+    // Points 1e-3 of their spread off the plane take the general path and stay accurate.
+    let mut p = planar_problem(Scene::Generic, 0.0, 12, 5).unwrap();
+    let mut rng = synth::rng(99);
+    let spread = p.points_3d.iter().map(|x| (x - p.points_3d[0]).norm()).fold(0.0, f64::max);
+    for (x, w) in p.points_2d.iter_mut().zip(p.points_3d.iter_mut()) {
+        *w +=
+            Vector3::new(synth::normal(&mut rng), synth::normal(&mut rng), synth::normal(&mut rng))
+                * 1e-3
+                * spread;
+        let q = p.pose.transform(&w.coords);
+        *x = Vector2::new(q.x / q.z, q.y / q.z) * p.camera.focal_px + p.camera.principal_point;
+    }
+    let (e, n) = solve_one(Kind::Epnp, &p, &mut out);
+    assert!(n == 1 && e < 1e-6, "near-planar: {e}");
+}
+
 fn load_vectors() -> Option<serde_json::Value> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),

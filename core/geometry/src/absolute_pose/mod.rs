@@ -4,7 +4,8 @@
 //! no digits) and the pixels on the principal point; LO-RANSAC ([`crate::ransac`]) with the
 //! minimal solver the options call for (P3P for a known focal length, P4Pf for an unknown
 //! one, UP2P / UP3Pf when gravity is known); then Levenberg-Marquardt ([`crate::refine`]) on
-//! the inliers with a Cauchy loss, twice if the inlier set changes.
+//! the inliers with a Cauchy loss (plus a gravity prior when gravity is known), twice if the
+//! inlier set changes.
 
 // Negated comparisons (`!(x > 0.0)`) are deliberate throughout: they also reject NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -21,7 +22,9 @@ pub use estimator::MinimalSolver;
 use crate::camera::Camera;
 use crate::error::{GeometryError, Result};
 use crate::ransac::{RansacOptions, RansacStats, lo_ransac};
-use crate::refine::{LmStats, RefineOptions, RefineParams, RefinedCamera, refine_camera};
+use crate::refine::{
+    GravityPrior, LmStats, RefineOptions, RefineParams, RefinedCamera, refine_camera,
+};
 use crate::solvers::{FocalPose, Gravity};
 use estimator::PoseEstimator;
 
@@ -57,8 +60,13 @@ pub enum DistortionMode {
 pub struct AbsolutePoseOptions {
     /// Focal length known, unknown or a prior.
     pub focal: FocalMode,
-    /// Gravity in the camera and world frames, if known: 2- and 3-point upright solvers.
+    /// Gravity in the camera and world frames, if known: 2- and 3-point upright solvers, and a
+    /// prior on the rotation in the final refinement.
     pub gravity: Option<Gravity>,
+    /// Standard deviation (degrees) of the gravity direction for the final refinement's prior
+    /// ([`GravityPrior::new`]); infinity refines without the prior. A prior already set in
+    /// `refine.gravity` takes precedence.
+    pub gravity_sigma_deg: f64,
     /// Inlier threshold on the reprojection error, pixels.
     pub threshold_px: f64,
     /// Horizontal FOV range (degrees) accepted for an unknown focal length.
@@ -79,6 +87,7 @@ impl Default for AbsolutePoseOptions {
         Self {
             focal: FocalMode::Unknown,
             gravity: None,
+            gravity_sigma_deg: 1.0,
             threshold_px: 4.0,
             hfov_range_deg: (1.0, 170.0),
             min_inliers: 8,
@@ -203,7 +212,11 @@ pub fn estimate_absolute_pose(
         (true, false) => RefineParams::PoseFocal,
         (false, false) => RefineParams::Pose,
     };
-    let lm_options = RefineOptions { params, ..options.refine };
+    let gravity_prior = options
+        .refine
+        .gravity
+        .or_else(|| options.gravity.and_then(|g| GravityPrior::new(g, options.gravity_sigma_deg)));
+    let lm_options = RefineOptions { params, gravity: gravity_prior, ..options.refine };
     let (obs, k) =
         if refine_distortion { (&raw, (camera.k1, camera.k2)) } else { (&x, (0.0, 0.0)) };
     let mut cam = RefinedCamera { pose: model, k1: k.0, k2: k.1 };
@@ -282,6 +295,9 @@ fn validate(
     let (lo, hi) = options.hfov_range_deg;
     if !(lo > 0.0 && hi < 180.0 && lo < hi) {
         return Err(GeometryError::OutOfRange { what: "hfov_range_deg" });
+    }
+    if !(options.gravity_sigma_deg > 0.0) {
+        return Err(GeometryError::OutOfRange { what: "gravity_sigma_deg" });
     }
     if !(options.ransac.confidence > 0.0 && options.ransac.confidence < 1.0) {
         return Err(GeometryError::OutOfRange { what: "ransac confidence" });

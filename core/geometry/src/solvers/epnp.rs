@@ -1,15 +1,22 @@
 //! EPnP: calibrated pose from n >= 4 correspondences (V. Lepetit, F. Moreno-Noguer, P. Fua,
-//! "EPnP: An accurate O(n) solution to the PnP problem", IJCV 2009), written from the paper.
+//! "EPnP: An accurate O(n) solution to the PnP problem", IJCV 2009), written from the paper,
+//! with its planar case (three control points).
 
-use nalgebra::{DMatrix, Matrix3, Point3, SMatrix, SVector, SymmetricEigen, Vector2, Vector3};
+use nalgebra::{
+    DMatrix, DVector, Matrix3, Point3, SMatrix, SVector, SymmetricEigen, Vector2, Vector3,
+};
 
 use super::{FocalPose, centre_and_scale};
 
-type Mat12 = SMatrix<f64, 12, 12>;
-type Vec12 = SVector<f64, 12>;
+/// Pairs of the four control points of the general case: six distance constraints.
+const PAIRS_3D: [(usize, usize); 6] = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)];
+/// Pairs of the three control points of the planar case: three distance constraints.
+const PAIRS_PLANAR: [(usize, usize); 3] = [(0, 1), (0, 2), (1, 2)];
 
-/// Pairs of control points: the six distance constraints.
-const PAIRS: [(usize, usize); 6] = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)];
+/// Smallest-to-largest eigenvalue ratio of the point covariance below which the points are
+/// treated as coplanar (planar case) and, for the middle eigenvalue, as collinear (no
+/// solution).
+const FLAT: f64 = 1e-10;
 
 /// Calibrated pose from `n >= 4` correspondences (non-minimal; least squares).
 ///
@@ -18,13 +25,16 @@ const PAIRS: [(usize, usize); 6] = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 
 /// equations in the 12 camera coordinates of the control points, `M x = 0`. `x` is sought in
 /// the span of the 1, 2 or 3 right singular vectors of `M` of smallest singular values, with
 /// weights from the control points' pairwise distances (linearisation of the paper's
-/// N = 1..3 cases), each refined by Gauss-Newton on the four weights; the pose follows by
-/// absolute orientation, and the candidate of least reprojection error is kept.
+/// N = 1..3 cases), each refined by Gauss-Newton on the weights; the pose follows by absolute
+/// orientation, and the candidate of least reprojection error is kept.
+///
+/// Planar case (paper, section 3.4): when the points are coplanar (smallest covariance
+/// eigenvalue below `1e-10` of the largest) three control points span their plane, `M` has
+/// 9 columns, there are three distance constraints, and N = 1, 2 are tried.
 ///
 /// Input normalisation: `x` normalised image coordinates; world points centred and scaled to
 /// unit RMS distance inside. At most 1 solution, `focal` 1. Fewer than 4 points, differing
-/// lengths, coplanar or collinear points (the planar case of the paper is not implemented),
-/// or non-finite input give 0 solutions.
+/// lengths, collinear points or non-finite input give 0 solutions.
 pub fn epnp(x: &[Vector2<f64>], xw: &[Point3<f64>], out: &mut Vec<FocalPose>) -> usize {
     out.clear();
     if x.len() < 4 || x.len() != xw.len() || x.iter().any(|p| !p.iter().all(|v| v.is_finite())) {
@@ -32,76 +42,118 @@ pub fn epnp(x: &[Vector2<f64>], xw: &[Point3<f64>], out: &mut Vec<FocalPose>) ->
     }
     let Some((centroid, sigma)) = centre_and_scale(xw) else { return 0 };
     let w: Vec<Vector3<f64>> = xw.iter().map(|p| (p.coords - centroid) / sigma).collect();
-    // Control points: c0 = 0 (the centroid), c1..c3 along the principal axes.
     let cov = w.iter().fold(Matrix3::zeros(), |a, p| a + p * p.transpose()) / w.len() as f64;
     let eig = SymmetricEigen::new(cov);
-    let emax = eig.eigenvalues.amax();
-    if !(eig.eigenvalues.min() > 1e-10 * emax) {
+    let mut axes = [0, 1, 2];
+    axes.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
+    let ev = axes.map(|k| eig.eigenvalues[k]);
+    if !(ev[1] > FLAT * ev[0]) {
         return 0;
     }
-    let mut ctrl = [Vector3::zeros(); 4];
-    for k in 0..3 {
-        ctrl[k + 1] = eig.eigenvectors.column(k) * eig.eigenvalues[k].sqrt();
-    }
-    let basis = Matrix3::from_columns(&[ctrl[1], ctrl[2], ctrl[3]]);
-    let Some(basis_inv) = basis.try_inverse() else { return 0 };
-    let alphas: Vec<[f64; 4]> = w
-        .iter()
-        .map(|p| {
-            let a = basis_inv * p;
-            [1.0 - a.sum(), a.x, a.y, a.z]
-        })
-        .collect();
-    let mut mtm = Mat12::zeros();
-    for (al, xi) in alphas.iter().zip(x) {
-        let mut r1 = Vec12::zeros();
-        let mut r2 = Vec12::zeros();
-        for j in 0..4 {
-            r1[3 * j] = al[j];
-            r1[3 * j + 2] = -xi.x * al[j];
-            r2[3 * j + 1] = al[j];
-            r2[3 * j + 2] = -xi.y * al[j];
-        }
-        mtm += r1 * r1.transpose() + r2 * r2.transpose();
-    }
-    let es = SymmetricEigen::new(mtm);
-    let mut order: [usize; 12] = std::array::from_fn(|i| i);
-    order.sort_by(|&a, &b| es.eigenvalues[a].total_cmp(&es.eigenvalues[b]));
-    let kernel: [Vec12; 4] = std::array::from_fn(|k| es.eigenvectors.column(order[k]).into_owned());
-    let world_d2: [f64; 6] = PAIRS.map(|(i, j)| (ctrl[i] - ctrl[j]).norm_squared());
-    let mut best: Option<(f64, FocalPose)> = None;
-    for n in 1..=3 {
-        let Some(betas) = initial_betas(&kernel, &world_d2, n) else { continue };
-        let betas = gauss_newton(&kernel, &world_d2, betas);
-        let Some((err, pose)) = pose_from_betas(&kernel, &betas, &alphas, &w, x) else { continue };
-        if best.as_ref().is_none_or(|b| err < b.0) {
-            best = Some((err, pose));
-        }
-    }
-    if let Some((_, pose)) = best {
+    // Control points: c0 = 0 (the centroid), then along the principal axes, largest first.
+    let axis = |k: usize| eig.eigenvectors.column(axes[k]) * ev[k].sqrt();
+    let pose = if ev[2] > FLAT * ev[0] {
+        let basis = Matrix3::from_columns(&[axis(0), axis(1), axis(2)]);
+        let Some(inv) = basis.try_inverse() else { return 0 };
+        let alphas: Vec<[f64; 4]> = w
+            .iter()
+            .map(|p| {
+                let a = inv * p;
+                [1.0 - a.sum(), a.x, a.y, a.z]
+            })
+            .collect();
+        let ctrl = [Vector3::zeros(), axis(0), axis(1), axis(2)];
+        solve(4, &alphas, &ctrl, &PAIRS_3D, 3, &w, x)
+    } else {
+        // Coordinates in the plane: projections on the two in-plane axes, divided by their
+        // squared lengths (the axes are orthogonal).
+        let (a0, a1) = (axis(0), axis(1));
+        let alphas: Vec<[f64; 4]> = w
+            .iter()
+            .map(|p| {
+                let (u, v) = (p.dot(&a0) / ev[0], p.dot(&a1) / ev[1]);
+                [1.0 - u - v, u, v, 0.0]
+            })
+            .collect();
+        let ctrl = [Vector3::zeros(), a0, a1, Vector3::zeros()];
+        solve(3, &alphas, &ctrl, &PAIRS_PLANAR, 2, &w, x)
+    };
+    if let Some(pose) = pose {
         let pose = FocalPose { translation: pose.translation * sigma, ..pose };
         out.push(pose.shifted_world(&centroid));
     }
     out.len()
 }
 
+/// The EPnP core for `k` control points (`3 k` unknowns): null space of `M^T M`, the
+/// weights for N = 1..`max_n` kernel vectors, Gauss-Newton on min(4, pairs) weights, and the
+/// pose of least reprojection error.
+fn solve(
+    k: usize,
+    alphas: &[[f64; 4]],
+    ctrl: &[Vector3<f64>; 4],
+    pairs: &[(usize, usize)],
+    max_n: usize,
+    w: &[Vector3<f64>],
+    x: &[Vector2<f64>],
+) -> Option<FocalPose> {
+    let dim = 3 * k;
+    let mut mtm = DMatrix::<f64>::zeros(dim, dim);
+    let mut r1 = DVector::<f64>::zeros(dim);
+    let mut r2 = DVector::<f64>::zeros(dim);
+    for (al, xi) in alphas.iter().zip(x) {
+        for j in 0..k {
+            r1[3 * j] = al[j];
+            r1[3 * j + 2] = -xi.x * al[j];
+            r2[3 * j + 1] = al[j];
+            r2[3 * j + 2] = -xi.y * al[j];
+        }
+        mtm.ger(1.0, &r1, &r1, 1.0);
+        mtm.ger(1.0, &r2, &r2, 1.0);
+    }
+    let es = SymmetricEigen::new(mtm);
+    let mut order: Vec<usize> = (0..dim).collect();
+    order.sort_by(|&a, &b| es.eigenvalues[a].total_cmp(&es.eigenvalues[b]));
+    let kernel: [DVector<f64>; 4] =
+        std::array::from_fn(|i| es.eigenvectors.column(order[i]).into_owned());
+    let d2: Vec<f64> = pairs.iter().map(|&(i, j)| (ctrl[i] - ctrl[j]).norm_squared()).collect();
+    let free = pairs.len().min(4);
+    let mut best: Option<(f64, FocalPose)> = None;
+    for n in 1..=max_n {
+        let Some(betas) = initial_betas(&kernel, &d2, pairs, n) else { continue };
+        let betas = gauss_newton(&kernel, &d2, pairs, free, betas);
+        let Some((err, pose)) = pose_from_betas(k, &kernel, &betas, alphas, w, x) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|b| err < b.0) {
+            best = Some((err, pose));
+        }
+    }
+    best.map(|b| b.1)
+}
+
 /// Difference of control points `i` and `j` in kernel vector `v`.
-fn diff(v: &Vec12, i: usize, j: usize) -> Vector3<f64> {
+fn diff(v: &DVector<f64>, i: usize, j: usize) -> Vector3<f64> {
     Vector3::new(v[3 * i] - v[3 * j], v[3 * i + 1] - v[3 * j + 1], v[3 * i + 2] - v[3 * j + 2])
 }
 
 /// Weights of the first `n` kernel vectors from the six distances, linearised in the
 /// products `beta_a beta_b` (least squares).
-fn initial_betas(kernel: &[Vec12; 4], d2: &[f64; 6], n: usize) -> Option<[f64; 4]> {
+fn initial_betas(
+    kernel: &[DVector<f64>; 4],
+    d2: &[f64],
+    pairs: &[(usize, usize)],
+    n: usize,
+) -> Option<[f64; 4]> {
     let prods: Vec<(usize, usize)> = (0..n).flat_map(|a| (a..n).map(move |b| (a, b))).collect();
-    let mut l = DMatrix::<f64>::zeros(6, prods.len());
-    for (r, &(i, j)) in PAIRS.iter().enumerate() {
+    let mut l = DMatrix::<f64>::zeros(pairs.len(), prods.len());
+    for (r, &(i, j)) in pairs.iter().enumerate() {
         for (c, &(a, b)) in prods.iter().enumerate() {
             let dot = diff(&kernel[a], i, j).dot(&diff(&kernel[b], i, j));
             l[(r, c)] = if a == b { dot } else { 2.0 * dot };
         }
     }
-    let rhs = DMatrix::from_column_slice(6, 1, d2);
+    let rhs = DMatrix::from_column_slice(pairs.len(), 1, d2);
     let sol = l.svd(true, true).solve(&rhs, 1e-14).ok()?;
     let b11 = sol[(0, 0)];
     let b1 = b11.abs().sqrt();
@@ -117,18 +169,29 @@ fn initial_betas(kernel: &[Vec12; 4], d2: &[f64; 6], n: usize) -> Option<[f64; 4
     Some(betas)
 }
 
-/// Gauss-Newton on the four weights: `|sum_k beta_k (v_k,i - v_k,j)|^2 = d2_ij`.
-fn gauss_newton(kernel: &[Vec12; 4], d2: &[f64; 6], mut betas: [f64; 4]) -> [f64; 4] {
+/// Gauss-Newton on the first `free` weights: `|sum_k beta_k (v_k,i - v_k,j)|^2 = d2_ij`.
+fn gauss_newton(
+    kernel: &[DVector<f64>; 4],
+    d2: &[f64],
+    pairs: &[(usize, usize)],
+    free: usize,
+    mut betas: [f64; 4],
+) -> [f64; 4] {
     for _ in 0..5 {
         let mut jtj = SMatrix::<f64, 4, 4>::zeros();
         let mut jtr = SVector::<f64, 4>::zeros();
-        for (r, &(i, j)) in PAIRS.iter().enumerate() {
+        for (r, &(i, j)) in pairs.iter().enumerate() {
             let dk: [Vector3<f64>; 4] = std::array::from_fn(|k| diff(&kernel[k], i, j));
             let d = dk.iter().zip(betas).fold(Vector3::zeros(), |a, (v, b)| a + v * b);
             let res = d.norm_squared() - d2[r];
-            let jac = SVector::<f64, 4>::from_fn(|k, _| 2.0 * d.dot(&dk[k]));
+            let jac =
+                SVector::<f64, 4>::from_fn(|k, _| if k < free { 2.0 * d.dot(&dk[k]) } else { 0.0 });
             jtj += jac * jac.transpose();
             jtr += jac * res;
+        }
+        // Fixed weights: identity rows so that the system stays invertible.
+        for k in free..4 {
+            jtj[(k, k)] = 1.0;
         }
         let Some(step) = jtj.try_inverse().map(|m| m * jtr) else { break };
         for (b, s) in betas.iter_mut().zip(step.iter()) {
@@ -140,17 +203,20 @@ fn gauss_newton(kernel: &[Vec12; 4], d2: &[f64; 6], mut betas: [f64; 4]) -> [f64
 
 /// Pose and mean squared reprojection error from the weights.
 fn pose_from_betas(
-    kernel: &[Vec12; 4],
+    k: usize,
+    kernel: &[DVector<f64>; 4],
     betas: &[f64; 4],
     alphas: &[[f64; 4]],
     w: &[Vector3<f64>],
     x: &[Vector2<f64>],
 ) -> Option<(f64, FocalPose)> {
-    let v = kernel.iter().zip(betas).fold(Vec12::zeros(), |a, (k, b)| a + k * *b);
-    let ctrl: [Vector3<f64>; 4] =
-        std::array::from_fn(|j| Vector3::new(v[3 * j], v[3 * j + 1], v[3 * j + 2]));
-    let mut cam: Vec<Vector3<f64>> =
-        alphas.iter().map(|a| (0..4).fold(Vector3::zeros(), |s, j| s + ctrl[j] * a[j])).collect();
+    let v = kernel.iter().zip(betas).fold(DVector::zeros(3 * k), |a, (kv, b)| a + kv * *b);
+    let ctrl: Vec<Vector3<f64>> =
+        (0..k).map(|j| Vector3::new(v[3 * j], v[3 * j + 1], v[3 * j + 2])).collect();
+    let mut cam: Vec<Vector3<f64>> = alphas
+        .iter()
+        .map(|a| ctrl.iter().zip(a).fold(Vector3::zeros(), |s, (c, aj)| s + c * *aj))
+        .collect();
     let mean_z = cam.iter().map(|p| p.z).sum::<f64>();
     if mean_z < 0.0 {
         cam.iter_mut().for_each(|p| *p = -*p);

@@ -4,8 +4,8 @@
 
 use nalgebra::{Matrix3, Point3, Vector2, Vector3};
 
-use super::poly::{solve_cubic_monic, solve_quadratic};
-use super::{FocalPose, centre_and_scale};
+use super::FocalPose;
+use super::poly::{largest_root_cubic_monic, solve_cubic_monic, solve_quadratic};
 
 /// Calibrated pose from three correspondences (Lambda Twist).
 ///
@@ -13,7 +13,9 @@ use super::{FocalPose, centre_and_scale};
 /// points `x` (`y_i ~ (x_i, 1)`). Equations: `|lambda_i y_i - lambda_j y_j|^2 = |X_i - X_j|^2`
 /// for the three pairs. Two homogeneous conics `D1 = a23 M12 - a12 M23`,
 /// `D2 = a23 M13 - a13 M23` are combined into the degenerate member `D0 = D1 + g D2` of their
-/// pencil (`det(D1 + g D2) = 0`, a cubic in `g`); `D0` factors into two planes through the
+/// pencil (`det(D1 + g D2) = 0`, a cubic in `g`, of which one real root is needed: the
+/// largest, by Cardano or a monotone Newton iteration, without trigonometry); `D0` factors
+/// into two planes through the
 /// origin, each intersected with `D2` (a quadratic), the scale comes from `a_ij`, and the
 /// depths are polished by Gauss-Newton. The pose follows from the two point triads.
 ///
@@ -22,7 +24,7 @@ use super::{FocalPose, centre_and_scale};
 /// depths; `focal` is 1. Collinear, duplicated or non-finite input gives 0 solutions.
 pub fn p3p(x: &[Vector2<f64>; 3], xw: &[Point3<f64>; 3], out: &mut Vec<FocalPose>) -> usize {
     out.clear();
-    let Some((centroid, scale)) = centre_and_scale(xw) else { return 0 };
+    let centroid = (xw[0].coords + xw[1].coords + xw[2].coords) / 3.0;
     let mut y = [Vector3::zeros(); 3];
     for (yi, xi) in y.iter_mut().zip(x) {
         match Vector3::new(xi.x, xi.y, 1.0).try_normalize(0.0) {
@@ -33,10 +35,17 @@ pub fn p3p(x: &[Vector2<f64>; 3], xw: &[Point3<f64>; 3], out: &mut Vec<FocalPose
     let w = xw.map(|p| p.coords - centroid);
     let (d12, d13, d23) = (w[0] - w[1], w[0] - w[2], w[1] - w[2]);
     let (a12, a13, a23) = (d12.norm_squared(), d13.norm_squared(), d23.norm_squared());
-    // Collinear or duplicated world points: the triangle has (almost) no area.
-    if d12.cross(&d13).norm() <= 1e-10 * scale * scale {
+    // Collinear or duplicated world points: the triangle has (almost) no area. Compared
+    // squared, against the mean squared distance to the centroid, (a12 + a13 + a23) / 9.
+    let ms = (a12 + a13 + a23) / 9.0;
+    let normal = d12.cross(&d13);
+    if !(normal.norm_squared() > 1e-20 * ms * ms) {
         return 0;
     }
+    // The world triad is the same for every solution: invert it once.
+    let Some(world_inv) = Matrix3::from_columns(&[d12, d13, normal]).try_inverse() else {
+        return 0;
+    };
     let (b12, b13, b23) = (y[0].dot(&y[1]), y[0].dot(&y[2]), y[1].dot(&y[2]));
     let d1 =
         Matrix3::new(a23, -a23 * b12, 0.0, -a23 * b12, a23 - a12, a12 * b23, 0.0, a12 * b23, -a12);
@@ -54,10 +63,16 @@ pub fn p3p(x: &[Vector2<f64>; 3], xw: &[Point3<f64>; 3], out: &mut Vec<FocalPose
     if c3 == 0.0 || !c3.is_finite() {
         return 0;
     }
-    let (gammas, ng) = solve_cubic_monic(c2 / c3, c1 / c3, c0 / c3);
-    let Some((e1, e2, e3, s)) =
-        gammas[..ng].iter().find_map(|&g| split_degenerate_conic(&(d1 + d2 * g)))
-    else {
+    // Any real root makes D0 degenerate; the largest is found without trigonometry and
+    // works except in degenerate configurations, where the others are tried.
+    let (b, c, d) = (c2 / c3, c1 / c3, c0 / c3);
+    let split = largest_root_cubic_monic(b, c, d)
+        .and_then(|g| split_degenerate_conic(&(d1 + d2 * g)))
+        .or_else(|| {
+            let (gammas, ng) = solve_cubic_monic(b, c, d);
+            gammas[..ng].iter().find_map(|&g| split_degenerate_conic(&(d1 + d2 * g)))
+        });
+    let Some((e1, e2, e3, s)) = split else {
         return 0;
     };
     let mut lambdas = [[0.0; 3]; 4];
@@ -85,8 +100,6 @@ pub fn p3p(x: &[Vector2<f64>; 3], xw: &[Point3<f64>; 3], out: &mut Vec<FocalPose
         let cam = [y[0] * l[0], y[1] * l[1], y[2] * l[2]];
         let (e12, e13) = (cam[0] - cam[1], cam[0] - cam[2]);
         let cam_m = Matrix3::from_columns(&[e12, e13, e12.cross(&e13)]);
-        let world_m = Matrix3::from_columns(&[d12, d13, d12.cross(&d13)]);
-        let Some(world_inv) = world_m.try_inverse() else { continue };
         let rotation = cam_m * world_inv;
         let translation = cam[0] - rotation * w[0];
         let pose = FocalPose { rotation, translation, focal: 1.0 }.shifted_world(&centroid);
@@ -153,7 +166,7 @@ fn scale_depths(v: &Vector3<f64>, y: &[Vector3<f64>; 3], a: [f64; 3]) -> Option<
 }
 
 /// Gauss-Newton on `l_i^2 + l_j^2 - 2 b_ij l_i l_j = a_ij` (at most 5 steps, kept only while
-/// the residual decreases).
+/// the residual decreases, none once it is at rounding level).
 fn refine_depths(mut l: [f64; 3], a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
     let residual = |l: &[f64; 3]| {
         Vector3::new(
@@ -163,7 +176,12 @@ fn refine_depths(mut l: [f64; 3], a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
         )
     };
     let mut r = residual(&l);
+    // Residuals within a few rounding errors of the squared distances need no step.
+    let done = 4.0 * f64::EPSILON * a[0].max(a[1]).max(a[2]);
     for _ in 0..5 {
+        if r.amax() <= done {
+            break;
+        }
         let j = Matrix3::new(
             2.0 * (l[0] - b[0] * l[1]),
             2.0 * (l[1] - b[0] * l[0]),

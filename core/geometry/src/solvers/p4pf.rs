@@ -49,8 +49,12 @@ pub fn p4pf(x: &[Vector2<f64>; 4], xw: &[Point3<f64>; 4], out: &mut Vec<FocalPos
     let u = Vector4::from_fn(|i, _| x[i].x / rho);
     let v = Vector4::from_fn(|i, _| x[i].y / rho);
     let w = Matrix4::from_fn(|i, j| if j < 3 { (xw[i][j] - centroid[j]) / sigma } else { 1.0 });
-    // |det W| = 6 x the volume of the normalised tetrahedron.
-    if !(w.determinant().abs() > 1e-9) {
+    // |det W| = |det(X2 - X1, X3 - X1, X4 - X1)| = 6 x the volume of the normalised
+    // tetrahedron (subtracting row 1 from the others zeroes the column of ones).
+    let e = |i: usize| {
+        Vector3::new(w[(i, 0)] - w[(0, 0)], w[(i, 1)] - w[(0, 1)], w[(i, 2)] - w[(0, 2)])
+    };
+    if !(e(1).dot(&e(2).cross(&e(3))).abs() > 1e-9) {
         return 0;
     }
     let Some(g) = w.try_inverse() else { return 0 };
