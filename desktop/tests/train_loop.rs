@@ -65,7 +65,13 @@ fn toy_data(n: usize, seed: u64) -> PairDataset {
 }
 
 fn config(batch: usize, lr: f64, loss: LossConfig) -> TrainConfig {
-    TrainConfig { batch, seed: 11, adam: AdamConfig { lr, ..Default::default() }, loss }
+    TrainConfig {
+        batch,
+        seed: 11,
+        adam: AdamConfig { lr, ..Default::default() },
+        loss,
+        ..Default::default()
+    }
 }
 
 #[test]

@@ -14,16 +14,30 @@ use lsar_desktop::train::adam::AdamConfig;
 use lsar_desktop::train::checkpoint::{load_checkpoint, save_checkpoint};
 use lsar_desktop::train::loss::LossConfig;
 use lsar_desktop::train::metrics::Metrics;
-use lsar_desktop::train::{TrainConfig, Trainer, validation_indices};
+use lsar_desktop::train::{LrSchedule, TrainConfig, Trainer, validation_indices};
 use serde_json::{Value, json};
+
+use ship::TrainCommand;
+
+mod ship;
 
 /// Hyper-parameter presets; explicit flags override them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Recipe {
     /// LandscapeAR's: Adam 1e-5 constant, batch 300.
     Landscapear,
-    /// For short CPU runs (untuned): Adam 3e-4, batch 96.
+    /// For short CPU runs (models/README.md): Adam 2e-4 with --warmup steps of linear
+    /// warm-up and cosine decay to --lr-floor at --steps, batch 128.
     CpuShort,
+}
+
+/// Learning-rate schedules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleArg {
+    /// Constant.
+    Constant,
+    /// Linear warm-up, then cosine decay over --steps.
+    Cosine,
 }
 
 /// Where to train.
@@ -37,17 +51,21 @@ pub enum DeviceArg {
 
 /// Arguments of `lsar train`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct TrainArgs {
+    /// Compare or export instead of training.
+    #[command(subcommand)]
+    command: Option<TrainCommand>,
     /// Directory of pair shards (`lsar dataset pairs`); the `train` split is used.
-    #[arg(long)]
-    data: PathBuf,
+    #[arg(long, required = true)]
+    data: Option<PathBuf>,
     /// Directory with the validation (`val`) shards; defaults to --data.
     #[arg(long)]
     val_data: Option<PathBuf>,
     /// Output directory: `checkpoint/` (model.safetensors, optimizer.safetensors,
     /// state.json), `steps.jsonl`, `validation.jsonl`.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required = true)]
+    out: Option<PathBuf>,
     /// Hyper-parameter preset.
     #[arg(long, value_enum, default_value = "landscapear")]
     recipe: Recipe,
@@ -60,6 +78,15 @@ pub struct TrainArgs {
     /// Train until this many steps in total (a resumed run counts its earlier steps).
     #[arg(long, default_value_t = 1000)]
     steps: u64,
+    /// Learning-rate schedule (overrides the recipe).
+    #[arg(long, value_enum)]
+    schedule: Option<ScheduleArg>,
+    /// Warm-up steps of the cosine schedule.
+    #[arg(long, default_value_t = 100)]
+    warmup: u64,
+    /// Final learning-rate factor of the cosine schedule.
+    #[arg(long, default_value_t = 0.05)]
+    lr_floor: f64,
     /// Seed of the initial weights and all random draws.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -96,9 +123,15 @@ pub struct TrainArgs {
 }
 
 fn config(a: &TrainArgs) -> TrainConfig {
-    let (lr, batch) = match a.recipe {
-        Recipe::Landscapear => (1e-5, 300),
-        Recipe::CpuShort => (3e-4, 96),
+    let (lr, batch, schedule) = match a.recipe {
+        Recipe::Landscapear => (1e-5, 300, ScheduleArg::Constant),
+        Recipe::CpuShort => (2e-4, 128, ScheduleArg::Cosine),
+    };
+    let schedule = match a.schedule.unwrap_or(schedule) {
+        ScheduleArg::Constant => LrSchedule::Constant,
+        ScheduleArg::Cosine => {
+            LrSchedule::Cosine { warmup: a.warmup, total: a.steps, floor: a.lr_floor }
+        }
     };
     TrainConfig {
         batch: a.batch.unwrap_or(batch),
@@ -113,6 +146,7 @@ fn config(a: &TrainArgs) -> TrainConfig {
             aux: a.aux,
             ..Default::default()
         },
+        schedule,
     }
 }
 
@@ -131,15 +165,20 @@ fn validate(t: &Trainer, val: Option<(&PairDataset, &[usize])>) -> anyhow::Resul
 
 /// Runs `lsar train`.
 pub fn run(a: TrainArgs) -> anyhow::Result<()> {
+    let (data, out) = match (&a.command, &a.data, &a.out) {
+        (Some(cmd), _, _) => return ship::run(cmd),
+        (None, Some(d), Some(o)) => (d.clone(), o.clone()),
+        _ => anyhow::bail!("lsar train needs --data and --out"),
+    };
     let device = match a.device {
         DeviceArg::Cpu => Device::Cpu,
         DeviceArg::Cuda => {
             Device::new_cuda(0).context("CUDA device 0 (build with candle's cuda feature)")?
         }
     };
-    let train = PairDataset::load_dir(&a.data, Split::Train)
-        .with_context(|| format!("training shards in {}", a.data.display()))?;
-    let val_dir = a.val_data.clone().unwrap_or_else(|| a.data.clone());
+    let train = PairDataset::load_dir(&data, Split::Train)
+        .with_context(|| format!("training shards in {}", data.display()))?;
+    let val_dir = a.val_data.clone().unwrap_or_else(|| data.clone());
     let val = match PairDataset::load_dir(&val_dir, Split::Val) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -147,8 +186,8 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
             None
         }
     };
-    std::fs::create_dir_all(&a.out)?;
-    let ckpt = a.out.join("checkpoint");
+    std::fs::create_dir_all(&out)?;
+    let ckpt = out.join("checkpoint");
     let (mut trainer, mut history) = if a.resume {
         let (t, s) = load_checkpoint(&ckpt, &device)
             .with_context(|| format!("resuming from {}", ckpt.display()))?;
@@ -175,7 +214,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     let record = |t: &Trainer, history: &mut Value| -> anyhow::Result<()> {
         let m = validate(t, val_ref)?;
         let entry = json!({ "step": t.step_count(), "metrics": m });
-        append_json(&a.out.join("validation.jsonl"), &entry)?;
+        append_json(&out.join("validation.jsonl"), &entry)?;
         if let Some(list) = history.get_mut("validation").and_then(Value::as_array_mut) {
             list.push(entry);
         }
@@ -207,7 +246,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
         smooth = Some(ema);
         bar.set_message(format!("loss {:.4} (avg {ema:.4})", s.loss));
         bar.inc(1);
-        append_json(&a.out.join("steps.jsonl"), &serde_json::to_value(s)?)?;
+        append_json(&out.join("steps.jsonl"), &serde_json::to_value(s)?)?;
         if s.step % a.val_every.max(1) == 0 || s.step == a.steps {
             bar.suspend(|| record(&trainer, &mut history))?;
         }

@@ -6,6 +6,7 @@
 //! - [`adam`]: Adam with saveable moments;
 //! - [`trainer`]: one step, description and validation;
 //! - [`metrics`]: FPR95 and top-1 photo -> render accuracy;
+//! - [`compare`]: several descriptors validated on the same pairs;
 //! - [`checkpoint`]: safetensors weights + optimiser state + JSON state, and resuming.
 //!
 //! Train on the CPU or CUDA: candle's Metal conv2d weight gradient is wrong (open PR
@@ -13,10 +14,11 @@
 
 pub mod adam;
 pub mod checkpoint;
+pub mod compare;
 mod error;
 pub mod loss;
 pub mod metrics;
 pub mod trainer;
 
 pub use error::{Result, TrainError};
-pub use trainer::{StepStats, TrainConfig, Trainer, validation_indices};
+pub use trainer::{LrSchedule, StepStats, TrainConfig, Trainer, describe_with, validation_indices};

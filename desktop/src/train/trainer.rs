@@ -34,13 +34,59 @@ pub struct TrainConfig {
     pub adam: AdamConfig,
     /// Loss settings.
     pub loss: LossConfig,
+    /// Learning-rate schedule (multiplies `adam.lr`); absent in older states: constant.
+    #[serde(default)]
+    pub schedule: LrSchedule,
+}
+
+/// A learning-rate schedule: the factor applied to the base rate before step `k` (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LrSchedule {
+    /// Factor 1 throughout (LandscapeAR).
+    #[default]
+    Constant,
+    /// Linear warm-up from 0 over `warmup` steps, then cosine decay to `floor` at `total`
+    /// steps and `floor` after (Loshchilov and Hutter, "SGDR", ICLR 2017, one cycle without
+    /// restarts; warm-up after Goyal et al., "Accurate, large minibatch SGD", 2017).
+    Cosine {
+        /// Warm-up steps.
+        warmup: u64,
+        /// Step at which the decay reaches `floor`.
+        total: u64,
+        /// Final factor, in `[0, 1]`.
+        floor: f64,
+    },
+}
+
+impl LrSchedule {
+    /// The factor before step `k` (0-based).
+    pub fn factor(&self, k: u64) -> f64 {
+        match *self {
+            Self::Constant => 1.0,
+            Self::Cosine { warmup, total, floor } => {
+                if k < warmup {
+                    return (k + 1) as f64 / warmup as f64;
+                }
+                let span = total.saturating_sub(warmup).max(1) as f64;
+                let t = ((k - warmup) as f64 / span).min(1.0);
+                floor + (1.0 - floor) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+        }
+    }
 }
 
 impl Default for TrainConfig {
     /// The LandscapeAR recipe: batch 300, Adam 1e-5, adaptive semi-hard with uniform
     /// negatives, no auxiliary terms.
     fn default() -> Self {
-        Self { batch: 300, seed: 0, adam: AdamConfig::default(), loss: LossConfig::default() }
+        Self {
+            batch: 300,
+            seed: 0,
+            adam: AdamConfig::default(),
+            loss: LossConfig::default(),
+            schedule: LrSchedule::Constant,
+        }
     }
 }
 
@@ -59,6 +105,8 @@ pub struct StepStats {
     pub aux_photo: Option<f32>,
     /// Auxiliary render-render term.
     pub aux_render: Option<f32>,
+    /// Learning rate of the update.
+    pub lr: f64,
 }
 
 /// The network, its variables and the optimiser.
@@ -125,6 +173,15 @@ impl Trainer {
         let net = DescriptorNet::new(net_cfg, vb)?;
         let adam = Adam::new(named, cfg.adam)?;
         Ok(Self { cfg, varmap, net, adam, device: device.clone() })
+    }
+
+    /// The same trainer with the network's convolutions computed by im2col + gemm (`on`) or
+    /// candle's `conv2d`; see `DescriptorNet::with_gemm_convs`. Both give the same function;
+    /// im2col + gemm is the default on the CPU because its backward pass is faster.
+    #[must_use]
+    pub fn with_gemm_convs(mut self, on: bool) -> Self {
+        self.net = self.net.with_gemm_convs(on);
+        self
     }
 
     /// The run's configuration.
@@ -229,6 +286,7 @@ impl Trainer {
             aux: aux.as_ref().map(|(p, r)| (p, r)),
         };
         let parts = landscapear_loss(&inputs, &lc, &mut rng)?;
+        self.adam.set_lr(self.cfg.adam.lr * self.cfg.schedule.factor(step));
         let loss = parts.total.to_dtype(DType::F32)?.to_scalar::<f32>()?;
         if !loss.is_finite() {
             return Err(TrainError::Diverged { step });
@@ -242,7 +300,18 @@ impl Trainer {
             uniform: parts.uniform,
             aux_photo: parts.aux_photo,
             aux_render: parts.aux_render,
+            lr: self.adam.config().lr,
         })
+    }
+
+    /// A copy of the current network for inference: plain tensors instead of variables,
+    /// so on the CPU it takes `lsar-vision`'s packed fast path (`descriptor/cpu`).
+    ///
+    /// # Errors
+    /// Candle and network errors.
+    pub fn snapshot(&self) -> Result<DescriptorNet> {
+        let vb = VarBuilder::from_tensors(self.weights(), self.net.dtype(), &self.device);
+        Ok(DescriptorNet::new(self.net.config(), vb)?)
     }
 
     /// Descriptors (`idx.len() x 128`, row-major) of one patch set through one branch.
@@ -256,13 +325,7 @@ impl Trainer {
         branch: Branch,
         idx: &[usize],
     ) -> Result<Vec<f32>> {
-        let mut out = Vec::new();
-        for chunk in idx.chunks(256) {
-            let x = data.batch(set, chunk, &self.device)?;
-            let y = self.net.branch(branch).forward(&x)?.detach();
-            out.extend(y.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?);
-        }
-        Ok(out)
+        describe_with(&self.snapshot()?, data, set, branch, idx)
     }
 
     /// FPR95 and top-1 photo -> render accuracy on the samples `idx` of `data`.
@@ -270,8 +333,9 @@ impl Trainer {
     /// # Errors
     /// Candle and data errors.
     pub fn validate(&self, data: &PairDataset, idx: &[usize]) -> Result<Metrics> {
-        let photo = self.describe(data, PatchSet::PhotoA, Branch::Photo, idx)?;
-        let render = self.describe(data, PatchSet::RenderB, Branch::Render, idx)?;
+        let net = self.snapshot()?;
+        let photo = describe_with(&net, data, PatchSet::PhotoA, Branch::Photo, idx)?;
+        let render = describe_with(&net, data, PatchSet::RenderB, Branch::Render, idx)?;
         let all = data.tags();
         let tags: Vec<_> = idx.iter().filter_map(|&i| all.get(i).copied()).collect();
         let dim = self.net.config().descriptor_dim;
@@ -281,6 +345,26 @@ impl Trainer {
         };
         Ok(evaluate(&photo, &render, dim, &tags, &mc))
     }
+}
+
+/// Descriptors (`idx.len() x dim`, row-major) of one patch set through one branch of `net`.
+///
+/// # Errors
+/// Candle and data errors.
+pub fn describe_with(
+    net: &DescriptorNet,
+    data: &PairDataset,
+    set: PatchSet,
+    branch: Branch,
+    idx: &[usize],
+) -> Result<Vec<f32>> {
+    let mut out = Vec::with_capacity(idx.len() * net.config().descriptor_dim);
+    for chunk in idx.chunks(1024) {
+        let x = data.batch(set, chunk, net.device())?;
+        let y = net.branch(branch).forward(&x)?.detach();
+        out.extend(y.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?);
+    }
+    Ok(out)
 }
 
 /// A fixed validation subset: `count` sample indices of `n`, drawn with `seed`, sorted.

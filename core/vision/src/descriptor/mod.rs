@@ -1,13 +1,14 @@
 //! Patch descriptors: the [`Descriptor`] trait and its implementations.
 //!
 //! - [`net`]: the LandscapeAR two-branch network (Brejcha et al., ECCV 2020) in candle, with
-//!   a fast CPU forward pass in [`cpu`],
+//!   a fast CPU forward pass in [`cpu`] and gemm-only training convolutions in [`im2col`],
 //! - [`sift`]: a SIFT-like gradient-histogram descriptor (Lowe, IJCV 2004),
 //! - [`hardtfeat`]: TFeat (Balntas et al., BMVC 2016) trained with the HardNet loss
 //!   (Mishchuk et al., NeurIPS 2017), a single-domain learned baseline.
 
 pub mod cpu;
 pub mod hardtfeat;
+pub mod im2col;
 pub mod net;
 pub mod npz;
 pub mod sift;

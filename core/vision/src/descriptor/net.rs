@@ -12,6 +12,8 @@
 //!
 //! On the CPU the forward pass runs through the packed-GEMM path of [`super::cpu`] (chosen by
 //! [`Backend`]); candle's operations run it elsewhere and whenever gradients are needed.
+//! When the weights are training variables on the CPU, the candle path computes its
+//! convolutions as im2col and gemm ([`super::im2col`]), whose backward pass is gemm too.
 
 use std::sync::Arc;
 
@@ -19,6 +21,7 @@ use candle_core::{D, DType, Device, Module, Tensor};
 use candle_nn::{Conv2d, Conv2dConfig, Linear, VarBuilder};
 
 use super::cpu::{Backend, FastNet, SimdLevel};
+use super::im2col::conv2d_nhwc;
 use super::{Descriptor, Descriptors, check_patches};
 use crate::error::{Result, VisionError};
 use crate::patches::Patches;
@@ -171,6 +174,8 @@ pub struct DescriptorNet {
     vars: bool,
     /// Weights packed at construction for the fast CPU path (CPU device, no variables).
     fast: Option<Arc<FastNet>>,
+    /// The candle path convolves by im2col + gemm (channels last) instead of `conv2d`.
+    gemm_convs: bool,
 }
 
 impl DescriptorNet {
@@ -205,8 +210,11 @@ impl DescriptorNet {
             dtype: vb.dtype(),
             vars: false,
             fast: None,
+            gemm_convs: false,
         };
         net.vars = net.weights().iter().any(|t| t.is_variable());
+        let gemm_dtype = matches!(net.dtype, DType::F32 | DType::F64);
+        net.gemm_convs = net.device.is_cpu() && net.vars && gemm_dtype;
         if net.device.is_cpu() && !net.vars {
             net.fast = Some(Arc::new(net.pack(SimdLevel::detect())?));
         }
@@ -251,6 +259,20 @@ impl DescriptorNet {
         }
     }
 
+    /// Whether the candle path convolves by im2col + gemm ([`super::im2col`]) rather than
+    /// candle's `conv2d` (both compute the same function). The default is im2col + gemm for
+    /// training variables in F32/F64 on the CPU, where candle's `conv2d` backward is slow.
+    #[must_use]
+    pub fn with_gemm_convs(mut self, on: bool) -> Self {
+        self.gemm_convs = on;
+        self
+    }
+
+    /// See [`DescriptorNet::with_gemm_convs`].
+    pub fn gemm_convs(&self) -> bool {
+        self.gemm_convs
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
@@ -288,8 +310,19 @@ impl DescriptorNet {
             Branch::Photo => &self.photo,
             Branch::Render => &self.render,
         };
-        let x = layers.forward(&x)?;
-        let x = self.head.conv.forward(&x)?.relu()?.flatten_from(1)?;
+        let x = if self.gemm_convs {
+            // Channels last throughout; the head's 1x1 output flattens to the same order.
+            let stride = self.config.stride;
+            let conv = |x: &Tensor, c: &Conv2d| conv2d_nhwc(x, c.weight(), c.bias(), stride);
+            let x = layers
+                .convs
+                .iter()
+                .try_fold(x.permute((0, 2, 3, 1))?, |x, c| conv(&x, c)?.relu())?;
+            conv(&x, &self.head.conv)?.relu()?.flatten_from(1)?
+        } else {
+            let x = layers.forward(&x)?;
+            self.head.conv.forward(&x)?.relu()?.flatten_from(1)?
+        };
         let x = self.head.fc.forward(&x)?.to_dtype(DType::F32)?;
         let norm = x.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?;
         x.broadcast_div(&(norm + 1e-12)?)
