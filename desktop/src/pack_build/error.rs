@@ -31,6 +31,21 @@ pub enum PackBuildError {
         /// What is wrong.
         reason: String,
     },
+    /// A GeoJSON POI document is not a FeatureCollection with a `features` list.
+    #[error("GeoJSON POIs: {reason}")]
+    PoiGeoJson {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A feature of a GeoJSON POI document is malformed (see
+    /// [`super::geojson::parse_geojson_pois`]).
+    #[error("GeoJSON POI feature {index}: {reason}")]
+    PoiFeature {
+        /// Index of the feature in `features` (from 0).
+        index: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// Reading a file failed.
     #[error("cannot read {path}: {source}")]
     Read {

@@ -1,5 +1,6 @@
 //! The region-pack builder behind `lsar pack build`: viewpoints on a grid over the region,
-//! a panorama of views rendered in the pack "render" style at each, DoG keypoints with their
+//! a panorama of views rendered in the pack "render" style at each, DoG keypoints (OpenCV
+//! SIFT's scale space as LandscapeAR configures it for renders) with their
 //! 3D terrain points from the exact depth, FOV-normalised patches described with the chosen
 //! descriptor (the learned network's render branch, the SIFT-like baseline or HardTFeat),
 //! a horizon profile per viewpoint, and POIs; streamed into a [`lsar_pack::PackWriter`],
@@ -12,6 +13,7 @@
 pub mod describer;
 pub mod error;
 pub mod features;
+pub mod geojson;
 pub mod horizon;
 pub mod pois;
 pub mod prominence;
@@ -29,7 +31,10 @@ use serde_json::{Value, json};
 
 pub use describer::{Describer, DescriptorChoice};
 pub use error::{PackBuildError, Result};
-pub use features::{Detector, FeatureConfig, ViewFeatures, view_camera, view_features};
+pub use features::{
+    Detector, FeatureConfig, ViewFeatures, pack_dog_config, rendered_view_features, view_camera,
+    view_features,
+};
 pub use horizon::{HorizonConfig, horizon_profile};
 pub use pois::{PoiEntry, auto_pois, read_poi_file, summits_sidecar};
 pub use viewpoints::{ViewpointSite, bounds_around, check_bounds, origin_of, viewpoint_grid};
@@ -154,7 +159,10 @@ impl BuildConfig {
             ("detector", json!(format!("{:?}", f.detector).to_lowercase())),
             ("max_keypoints_per_view", json!(f.max_keypoints)),
             ("merge_px", json!(f.merge_px)),
-            ("dog_contrast_threshold", json!(f.contrast_threshold)),
+            ("dog_contrast_threshold", json!(f.dog.contrast_threshold)),
+            ("dog_edge_threshold", json!(f.dog.edge_threshold)),
+            ("dog_sigma0", json!(f.dog.scale_space.sigma0)),
+            ("dog_double_image", json!(f.dog.scale_space.double_image)),
             ("descriptor", json!(descriptor)),
             ("horizon_ray_step_deg", json!(self.horizon.ray_step_deg)),
             ("visible_radius_m", json!(self.render.visible_radius_m)),

@@ -1,5 +1,5 @@
 //! POIs of a pack: read from a file (CSV, JSON list, `lsar dem synth`'s `.summits.json`, or
-//! GeoJSON points), or found in the DEM (`auto`: summits by topographic prominence, see
+//! GeoJSON points, [`super::geojson`]), or found in the DEM (`auto`: summits by topographic prominence, see
 //! [`super::prominence`]), named from a synthetic DEM's `.summits.json` sidecar where one
 //! exists and `Peak <elevation>` otherwise.
 
@@ -10,6 +10,7 @@ use lsar_pack::Bounds;
 use serde_json::Value;
 
 use super::error::{PackBuildError, Result};
+use super::geojson::{is_geojson, parse_geojson_pois};
 use super::prominence::grid_peaks;
 use crate::dem::{Dem, Vertical};
 
@@ -45,24 +46,23 @@ fn num(v: Option<&Value>) -> Option<f64> {
     v.and_then(|x| x.as_f64().or_else(|| x.as_str().and_then(|s| s.trim().parse().ok())))
 }
 
-fn from_object(o: &Value, coords: Option<&Value>) -> Option<(String, f64, f64, Option<f64>, f64)> {
+fn from_object(o: &Value) -> Option<RawPoi> {
     let name = o.get("name")?.as_str()?.to_string();
-    let (lat, lon, ele) = match coords.and_then(Value::as_array) {
-        Some(c) => (num(c.get(1))?, num(c.first())?, num(c.get(2))),
-        None => (num(o.get("lat"))?, num(o.get("lon"))?, None),
-    };
-    let ele = ["elevation_msl", "elevation", "ele"].iter().find_map(|k| num(o.get(*k))).or(ele);
+    let (lat, lon) = (num(o.get("lat"))?, num(o.get("lon"))?);
+    let ele = ["elevation_msl", "elevation", "ele"].iter().find_map(|k| num(o.get(*k)));
     Some((name, lat, lon, ele, num(o.get("prominence")).unwrap_or(f64::NAN)))
 }
 
 /// Reads POIs: `.csv` (a header naming `name`, `lat`, `lon` and optionally `elevation_msl`
-/// (or `elevation`, `ele`) and `prominence`; no quoted commas), or JSON: a list of objects
-/// with those keys, an object with such a list under `summits` or `pois`, or a GeoJSON
-/// FeatureCollection of points (`properties.name`, coordinates `[lon, lat, (ele)]`). A missing
-/// elevation is sampled from the DEM; POIs without one and off the DEM are dropped.
+/// (or `elevation`, `ele`) and `prominence`; no quoted commas), GeoJSON (a FeatureCollection
+/// of Point features, see [`super::geojson`]; chosen by a `.geojson` extension or a GeoJSON
+/// `type` at the top level), or JSON: a list of objects with those keys, or an object with
+/// such a list under `summits` or `pois`. A missing elevation is sampled from the DEM; POIs
+/// without one and off the DEM are dropped.
 ///
 /// # Errors
-/// [`PackBuildError::Read`] or [`PackBuildError::PoiFile`].
+/// [`PackBuildError::Read`], [`PackBuildError::PoiFile`], and for GeoJSON
+/// [`PackBuildError::PoiGeoJson`] or [`PackBuildError::PoiFeature`] (naming the feature).
 pub fn read_poi_file(path: &Path, dem: &Dem) -> Result<Vec<PoiEntry>> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| PackBuildError::Read { path: path.to_path_buf(), source })?;
@@ -70,18 +70,17 @@ pub fn read_poi_file(path: &Path, dem: &Dem) -> Result<Vec<PoiEntry>> {
         parse_csv(path, &text)?
     } else {
         let v: Value = serde_json::from_str(&text).map_err(|e| bad(path, e.to_string()))?;
-        if let Some(f) = v.get("features").and_then(Value::as_array) {
-            f.iter()
-                .filter_map(|feat| {
-                    let props = feat.get("properties")?;
-                    from_object(props, feat.get("geometry").and_then(|g| g.get("coordinates")))
-                })
+        let geojson_ext = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("geojson"));
+        if geojson_ext || is_geojson(&v) {
+            parse_geojson_pois(&v)?
+                .into_iter()
+                .map(|p| (p.name, p.lat, p.lon, p.elevation_msl, p.prominence))
                 .collect()
         } else {
             let arr = v.as_array().or_else(|| v.get("summits").and_then(Value::as_array));
             let arr = arr.or_else(|| v.get("pois").and_then(Value::as_array));
             let arr = arr.ok_or_else(|| bad(path, "expected a list of POIs"))?;
-            arr.iter().filter_map(|o| from_object(o, None)).collect::<Vec<_>>()
+            arr.iter().filter_map(from_object).collect::<Vec<_>>()
         }
     };
     Ok(raw

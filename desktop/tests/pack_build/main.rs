@@ -6,8 +6,10 @@
 //! deterministic.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod detector;
 mod geometry;
 mod models;
+mod pois;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -17,8 +19,8 @@ use indicatif::ProgressBar;
 use lsar_desktop::dem::{Crs, Dem, Vertical, load_dems, write_geotiff};
 use lsar_desktop::pack_build::describer::{SIFT_MODEL_ID, sha256};
 use lsar_desktop::pack_build::{
-    BuildConfig, BuildReport, Describer, DescriptorChoice, Detector, PoiEntry, Profile, auto_pois,
-    build_pack, read_poi_file, summits_sidecar, view_camera,
+    BuildConfig, BuildReport, Describer, DescriptorChoice, Detector, PackBuildError, PoiEntry,
+    Profile, auto_pois, build_pack, read_poi_file, summits_sidecar, view_camera,
 };
 use lsar_desktop::render::{RenderOptions, TerrainModel, render_surface};
 use lsar_desktop::synth::{SynthParams, SynthTerrain, synthesize};
