@@ -27,8 +27,13 @@ export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,-z,max-page-size=16384"
 ndk_args=()
 for abi in "${ABIS[@]}"; do ndk_args+=(-t "$abi"); done
 cd "$ROOT"
+# The dev profile (opt-level 0) cannot assemble gemm's FP16 NEON code (see
+# ffi/cross-check.sh); optimise those two crates there.
+gemm_opt=()
+[ "$PROFILE" = dev ] && gemm_opt=(--config 'profile.dev.package.gemm-common.opt-level=3'
+    --config 'profile.dev.package.gemm-f16.opt-level=3')
 cargo ndk "${ndk_args[@]}" --platform 24 -o "$HERE/src/main/jniLibs" \
-    build -p lsar-ffi --features jni --profile "$PROFILE"
+    build "${gemm_opt[@]}" -p lsar-ffi --features jni --profile "$PROFILE"
 
 # Bindings from one of the built libraries (identical for every ABI).
 out_dir="$PROFILE"

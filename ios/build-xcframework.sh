@@ -17,8 +17,8 @@ command -v xcodebuild >/dev/null || { echo "error: needs Xcode (xcodebuild)" >&2
 rustup target add "$DEVICE" "${SIMULATORS[@]}"
 cd "$ROOT"
 for t in "$DEVICE" "${SIMULATORS[@]}"; do
-    # Metal: candle's `metal` feature, when lsar-core exposes it, is enabled here.
-    cargo build --lib -p lsar-ffi --profile "$PROFILE" --target "$t"
+    # `metal`: candle's Metal backend (lsar-core -> lsar-vision), on device and simulators.
+    cargo build --lib -p lsar-ffi --features metal --profile "$PROFILE" --target "$t"
 done
 mkdir -p "$TARGET_DIR/ios-sim"
 lipo -create "$TARGET_DIR/aarch64-apple-ios-sim/$PROFILE/liblsar_ffi.a" \

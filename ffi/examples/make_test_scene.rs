@@ -7,6 +7,8 @@
 //! * `damaged.lsarpack`: the first half of `scene.lsarpack` (a truncated download);
 //! * `frame.rgba`, `frame.nv21`: a 640x480 query photo, the render seen by a rotated camera
 //!   with another focal length from the same centre (an exact homography of the render);
+//! * `frame1080.rgba`: the same view as a 1920x1080 RGBA frame (same pose and horizontal
+//!   FOV), for the binding-overhead benchmark (`ffi/bench/`);
 //! * `scene.json`: frame size, GPS prior (30 m off), and the true pose.
 //!
 //! The same construction as lsar-core's `localizer_image` test, so a Rust-side pass there
@@ -180,13 +182,19 @@ fn main() -> Res<()> {
     nv21.extend(std::iter::repeat_n(128u8, 640 * 480 / 2));
     std::fs::write(dir.join("frame.nv21"), nv21)?;
 
+    let camera = Camera::from_hfov_deg(1920, 1080, QUERY_HFOV);
+    let grey = query(&render, &render_pose, &camera, &truth)?;
+    let rgba: Vec<u8> = grey.iter().flat_map(|&g| [g, g, g, 255]).collect();
+    std::fs::write(dir.join("frame1080.rgba"), rgba)?;
+
     let gps = Geodetic::new(position.lat, position.lon + 30.0 / 76_000.0, position.height);
     let json = format!(
         "{{\n  \"width\": 640, \"height\": 480, \"gps_accuracy_m\": 20.0,\n  \
          \"gps\": {{ \"lat\": {:.12}, \"lon\": {:.12}, \"height\": {:.4} }},\n  \
          \"truth\": {{ \"lat\": {:.12}, \"lon\": {:.12}, \"height\": {:.4}, \"yaw_deg\": {yaw}, \
          \"pitch_deg\": {pitch}, \"roll_deg\": {roll}, \"hfov_deg\": {QUERY_HFOV} }},\n  \
-         \"poi\": \"Synthetic Peak\"\n}}\n",
+         \"poi\": \"Synthetic Peak\",\n  \"frame1080\": {{ \"file\": \"frame1080.rgba\", \"width\": 1920, \
+         \"height\": 1080 }}\n}}\n",
         gps.lat, gps.lon, gps.height, position.lat, position.lon, position.height,
     );
     std::fs::write(dir.join("scene.json"), json)?;

@@ -13,7 +13,8 @@ use lsar_core::localizer::Reason;
 use lsar_core::pack::PackError;
 use lsar_core::vision::VisionError;
 
-/// Why a photo was not localized (lsar-core's `Reason`).
+/// Why a photo was not localized: lsar-core's `Reason` as values an app can branch on. Its
+/// text is not repeated here: [`ApiError::NotLocalized`] carries the core's message.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum NotLocalizedReason {
     /// No region pack covers the GPS position.
@@ -50,29 +51,6 @@ pub enum NotLocalizedReason {
     Cancelled,
     /// A reason this version of the bindings does not know.
     Other,
-}
-
-impl std::fmt::Display for NotLocalizedReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::OutsidePacks => write!(f, "no region pack covers the position"),
-            Self::NoViewpointsNear { radius_m } => {
-                write!(f, "no pack viewpoint within {radius_m:.0} m")
-            }
-            Self::NoViewsInHeading => write!(f, "no pack view in the direction of the heading"),
-            Self::TooFewFeatures { found, required } => {
-                write!(f, "too few features: {found} found, {required} required")
-            }
-            Self::TooFewMatches { found, required } => {
-                write!(f, "too few matches: {found} found, {required} required")
-            }
-            Self::NoConsensus { inliers, required } => {
-                write!(f, "no consensus: {inliers} inliers, {required} required")
-            }
-            Self::Cancelled => write!(f, "cancelled"),
-            Self::Other => write!(f, "not localized"),
-        }
-    }
 }
 
 impl From<&Reason> for NotLocalizedReason {
@@ -120,10 +98,12 @@ pub enum ApiError {
         detail: String,
     },
     /// The photo was not localized (a normal outcome, not a bug).
-    #[error("not localized: {reason}")]
+    #[error("not localized: {detail}")]
     NotLocalized {
-        /// Why.
+        /// Why, to act on (e.g. ask the user to wait for a better GPS fix).
         reason: NotLocalizedReason,
+        /// Why, as text (lsar-core's message for the reason).
+        detail: String,
     },
     /// An argument is not usable (frame size, stride, NaN prior, bad record).
     #[error("invalid input: {detail}")]
@@ -143,6 +123,13 @@ impl ApiError {
     /// An [`ApiError::InvalidInput`] with a fixed message.
     pub(crate) fn input(detail: &str) -> Self {
         Self::InvalidInput { detail: detail.to_owned() }
+    }
+}
+
+impl ApiError {
+    /// [`ApiError::NotLocalized`] for a core reason: the value to act on and the core's text.
+    pub(crate) fn not_localized(reason: &Reason) -> Self {
+        Self::NotLocalized { reason: reason.into(), detail: reason.to_string() }
     }
 }
 
@@ -193,7 +180,7 @@ pub(crate) fn outcome<T>(
 ) -> Result<T, ApiError> {
     match outcome? {
         Ok(loc) => Ok(convert(loc)),
-        Err(failed) => Err(ApiError::NotLocalized { reason: (&failed.reason).into() }),
+        Err(failed) => Err(ApiError::not_localized(&failed.reason)),
     }
 }
 
@@ -217,7 +204,39 @@ mod tests {
             source: lsar_core::geometry::GeometryError::NonFinite { what: "x" },
         };
         assert!(matches!(ApiError::from(geo), ApiError::Internal { .. }));
-        let r = NotLocalizedReason::from(&Reason::TooFewMatches { found: 3, required: 12 });
-        assert_eq!(r.to_string(), "too few matches: 3 found, 12 required");
+    }
+
+    #[test]
+    fn not_localized_carries_the_reason_and_the_core_message() {
+        let reasons = [
+            (Reason::OutsidePacks, NotLocalizedReason::OutsidePacks),
+            (
+                Reason::NoViewpointsNear { radius_m: 150.0 },
+                NotLocalizedReason::NoViewpointsNear { radius_m: 150.0 },
+            ),
+            (Reason::NoViewsInHeading, NotLocalizedReason::NoViewsInHeading),
+            (
+                Reason::TooFewFeatures { found: 7, required: 30 },
+                NotLocalizedReason::TooFewFeatures { found: 7, required: 30 },
+            ),
+            (
+                Reason::TooFewMatches { found: 3, required: 12 },
+                NotLocalizedReason::TooFewMatches { found: 3, required: 12 },
+            ),
+            (
+                Reason::NoConsensus { inliers: 9, required: 15 },
+                NotLocalizedReason::NoConsensus { inliers: 9, required: 15 },
+            ),
+            (Reason::Cancelled, NotLocalizedReason::Cancelled),
+        ];
+        for (core, ffi) in reasons {
+            let e = ApiError::not_localized(&core);
+            let ApiError::NotLocalized { reason, detail } = &e else {
+                panic!("not NotLocalized: {e:?}");
+            };
+            assert_eq!(reason, &ffi);
+            assert_eq!(detail, &core.to_string());
+            assert_eq!(e.to_string(), format!("not localized: {core}"));
+        }
     }
 }

@@ -83,6 +83,17 @@ fn at(buf: &[u8], i: usize) -> Result<u8, ApiError> {
     buf.get(i).copied().ok_or_else(|| ApiError::input("frame buffer shorter than its layout"))
 }
 
+/// `c / 255` for every byte value: the values of the division, looked up.
+const UNIT: [f32; 256] = {
+    let mut t = [0f32; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i as f32 / 255.0;
+        i += 1;
+    }
+    t
+};
+
 /// BT.601 full range YCbCr -> RGB in [0, 1].
 fn rgb_from_yuv(y: u8, u: u8, v: u8) -> [f32; 3] {
     let (y, u, v) = (f32::from(y), f32::from(u) - 128.0, f32::from(v) - 128.0);
@@ -96,21 +107,140 @@ fn rgb_from_yuv(y: u8, u: u8, v: u8) -> [f32; 3] {
 /// [`ApiError::InvalidInput`] for a zero size, a stride smaller than a row, a buffer shorter
 /// than its layout, or planes that do not fit the format.
 pub fn image_from_frame(planes: Planes<'_>, info: &FrameInfo) -> Result<Image, ApiError> {
-    let (w, h) = (info.width as usize, info.height as usize);
-    if w == 0 || h == 0 {
-        return Err(ApiError::input("frame width and height must be positive"));
+    let packed_upright = info.rotation == Rotation::Deg0
+        && matches!(
+            info.format,
+            PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb | PixelFormat::Grey
+        );
+    match planes {
+        Planes::Packed(bytes) if packed_upright => packed_rows(bytes, info),
+        _ => per_pixel(planes, info),
     }
-    let bpp = match info.format {
+}
+
+/// Bytes a plane of `rows` rows needs: `(rows - 1) * stride + last` (the last row may lack
+/// its padding), checked for overflow (a 32-bit `usize` on armv7), so that every index below
+/// it is computed without overflow.
+fn layout_len(rows: usize, stride: usize, last: usize) -> Result<usize, ApiError> {
+    rows.saturating_sub(1)
+        .checked_mul(stride)
+        .and_then(|n| n.checked_add(last))
+        .ok_or_else(|| ApiError::input("frame layout larger than the address space"))
+}
+
+/// Checks that the planes hold the frame's layout (before any allocation or index).
+fn check_planes(
+    planes: Planes<'_>,
+    format: PixelFormat,
+    first: &Layout,
+    (uv_stride, uv_px): (usize, usize),
+) -> Result<(), ApiError> {
+    let (cw, ch) = (first.w.div_ceil(2), first.h.div_ceil(2));
+    let too_large = || ApiError::input("frame layout larger than the address space");
+    let need = |buf: &[u8], len: usize| {
+        if buf.len() < len {
+            Err(ApiError::input("frame buffer shorter than its layout"))
+        } else {
+            Ok(())
+        }
+    };
+    match (format, planes) {
+        (PixelFormat::Nv21 | PixelFormat::Nv12, Planes::Packed(b)) => {
+            let chroma = layout_len(ch, uv_stride, 2 * cw)?;
+            let luma = first.h.checked_mul(first.stride).ok_or_else(too_large)?;
+            need(b, luma.checked_add(chroma).ok_or_else(too_large)?)
+        }
+        (PixelFormat::Yuv420888, Planes::Yuv { y, u, v }) => {
+            let last = (cw - 1).checked_mul(uv_px).and_then(|n| n.checked_add(1));
+            let chroma = layout_len(ch, uv_stride, last.ok_or_else(too_large)?)?;
+            need(y, layout_len(first.h, first.stride, first.row)?)?;
+            need(u, chroma)?;
+            need(v, chroma)
+        }
+        (PixelFormat::Yuv420888, _) | (_, Planes::Yuv { .. }) => {
+            Err(ApiError::input("planes do not match the pixel format"))
+        }
+        (_, Planes::Packed(b)) => need(b, layout_len(first.h, first.stride, first.row)?),
+    }
+}
+
+/// The first plane's geometry, validated: size, bytes per pixel, bytes per row of pixels
+/// and the row stride.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    w: usize,
+    h: usize,
+    bpp: usize,
+    row: usize,
+    stride: usize,
+}
+
+impl Layout {
+    fn of(info: &FrameInfo) -> Result<Self, ApiError> {
+        let (w, h) = (info.width as usize, info.height as usize);
+        if w == 0 || h == 0 {
+            return Err(ApiError::input("frame width and height must be positive"));
+        }
+        let bpp = bytes_per_pixel(info.format);
+        let row = w.checked_mul(bpp).ok_or_else(|| ApiError::input("frame row too long"))?;
+        let stride = if info.row_stride == 0 { row } else { info.row_stride as usize };
+        if stride < row {
+            return Err(ApiError::input("row stride smaller than a row"));
+        }
+        Ok(Self { w, h, bpp, row, stride })
+    }
+}
+
+/// Bytes per pixel of the first plane.
+fn bytes_per_pixel(format: PixelFormat) -> usize {
+    match format {
         PixelFormat::Rgba | PixelFormat::Bgra => 4,
         PixelFormat::Rgb => 3,
         _ => 1,
-    };
-    let stride = if info.row_stride == 0 { w * bpp } else { info.row_stride as usize };
+    }
+}
+
+/// The image of an upright RGBA, BGRA, RGB or GREY frame, row by row (the camera preview's
+/// common case; one bounds check per row). Gives the values of [`per_pixel`].
+fn packed_rows(bytes: &[u8], info: &FrameInfo) -> Result<Image, ApiError> {
+    let Layout { w, h, row, stride, .. } = Layout::of(info)?;
+    let need = layout_len(h, stride, row)?;
+    if bytes.len() < need {
+        return Err(ApiError::input("frame buffer shorter than its layout"));
+    }
+    let channels = if info.format == PixelFormat::Grey { 1 } else { 3 };
+    let mut out = Vec::with_capacity(w * h * channels);
+    let unit = |c: u8| UNIT[usize::from(c)];
+    for y in 0..h {
+        let row = bytes
+            .get(y * stride..y * stride + row)
+            .ok_or_else(|| ApiError::input("frame buffer shorter than its layout"))?;
+        match info.format {
+            PixelFormat::Rgba => {
+                for p in row.chunks_exact(4) {
+                    out.extend_from_slice(&[unit(p[0]), unit(p[1]), unit(p[2])]);
+                }
+            }
+            PixelFormat::Bgra => {
+                for p in row.chunks_exact(4) {
+                    out.extend_from_slice(&[unit(p[2]), unit(p[1]), unit(p[0])]);
+                }
+            }
+            // RGB and GREY: every byte is a channel.
+            _ => out.extend(row.iter().map(|&c| unit(c))),
+        }
+    }
+    Image::new(w, h, channels, out).map_err(|e| ApiError::from(lsar_core::CoreError::from(e)))
+}
+
+/// Any frame, one pixel at a time: each output pixel is read from its rotated source
+/// position.
+fn per_pixel(planes: Planes<'_>, info: &FrameInfo) -> Result<Image, ApiError> {
+    let layout = Layout::of(info)?;
+    let Layout { w, h, bpp, stride, .. } = layout;
     let uv_stride = if info.uv_row_stride == 0 { stride } else { info.uv_row_stride as usize };
     let uv_px = info.uv_pixel_stride.max(1) as usize;
-    if stride < w * bpp {
-        return Err(ApiError::input("row stride smaller than a row"));
-    }
+    check_planes(planes, info.format, &layout, (uv_stride, uv_px))?;
     let (ow, oh) = match info.rotation {
         Rotation::Deg0 | Rotation::Deg180 => (w, h),
         Rotation::Deg90 | Rotation::Deg270 => (h, w),
@@ -127,16 +257,16 @@ pub fn image_from_frame(planes: Planes<'_>, info: &FrameInfo) -> Result<Image, A
             };
             let rgb = match (info.format, planes) {
                 (PixelFormat::Grey, Planes::Packed(b)) => {
-                    out.push(f32::from(at(b, sy * stride + sx)?) / 255.0);
+                    out.push(UNIT[usize::from(at(b, sy * stride + sx)?)]);
                     continue;
                 }
                 (PixelFormat::Rgba | PixelFormat::Rgb, Planes::Packed(b)) => {
                     let i = sy * stride + sx * bpp;
-                    [at(b, i)?, at(b, i + 1)?, at(b, i + 2)?].map(|c| f32::from(c) / 255.0)
+                    [at(b, i)?, at(b, i + 1)?, at(b, i + 2)?].map(|c| UNIT[usize::from(c)])
                 }
                 (PixelFormat::Bgra, Planes::Packed(b)) => {
                     let i = sy * stride + sx * 4;
-                    [at(b, i + 2)?, at(b, i + 1)?, at(b, i)?].map(|c| f32::from(c) / 255.0)
+                    [at(b, i + 2)?, at(b, i + 1)?, at(b, i)?].map(|c| UNIT[usize::from(c)])
                 }
                 (PixelFormat::Nv21 | PixelFormat::Nv12, Planes::Packed(b)) => {
                     let uv = stride * h + (sy / 2) * uv_stride + (sx / 2) * 2;
@@ -228,6 +358,31 @@ mod tests {
     }
 
     #[test]
+    fn row_path_equals_the_per_pixel_path() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(10);
+        for format in [PixelFormat::Rgba, PixelFormat::Bgra, PixelFormat::Rgb, PixelFormat::Grey] {
+            for (w, h, pad) in [(1, 1, 0), (7, 5, 3), (33, 2, 0), (16, 9, 12)] {
+                let mut i = info(w, h, format, Rotation::Deg0);
+                let row = w as usize * bytes_per_pixel(format);
+                i.row_stride = (row + pad) as u32;
+                // The last row needs no padding.
+                let len = (h as usize - 1) * (row + pad) + row;
+                let bytes: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+                let fast = packed_rows(&bytes, &i).unwrap();
+                let slow = per_pixel(Planes::Packed(&bytes), &i).unwrap();
+                assert_eq!((fast.width(), fast.height()), (slow.width(), slow.height()));
+                assert_eq!(fast.channels(), slow.channels());
+                assert_eq!(fast.data(), slow.data(), "{format:?} {w}x{h}+{pad}");
+                let short = packed_rows(&bytes[..len - 1], &i);
+                assert!(matches!(short, Err(ApiError::InvalidInput { .. })));
+            }
+        }
+        assert_eq!(UNIT[255], 1.0);
+        assert_eq!(UNIT[51], 51.0 / 255.0);
+    }
+
+    #[test]
     fn bad_layouts_are_input_errors() {
         let short = [0u8; 5];
         let e =
@@ -244,6 +399,23 @@ mod tests {
         assert!(matches!(e, Err(ApiError::InvalidInput { .. })));
         let yuv = info(2, 2, PixelFormat::Yuv420888, Rotation::Deg0);
         let e = image_from_frame(Planes::Packed(&[0u8; 6]), &yuv);
+        assert!(matches!(e, Err(ApiError::InvalidInput { .. })));
+        // Sizes far beyond the buffer fail before any allocation, rotated or not.
+        for r in [Rotation::Deg0, Rotation::Deg90] {
+            for f in [PixelFormat::Rgba, PixelFormat::Nv21] {
+                let huge = info(u32::MAX, u32::MAX, f, r);
+                let e = image_from_frame(Planes::Packed(&short), &huge);
+                assert!(matches!(e, Err(ApiError::InvalidInput { .. })), "{f:?} {r:?}");
+            }
+        }
+        // NV21 whose chroma plane is cut short (luma complete).
+        let e = image_from_frame(
+            Planes::Packed(&[0u8; 5]),
+            &info(2, 2, PixelFormat::Nv21, Rotation::Deg0),
+        );
+        assert!(matches!(e, Err(ApiError::InvalidInput { .. })));
+        let (y, uv) = ([0u8; 4], [0u8; 0]);
+        let e = image_from_frame(Planes::Yuv { y: &y, u: &uv, v: &uv }, &yuv);
         assert!(matches!(e, Err(ApiError::InvalidInput { .. })));
     }
 }

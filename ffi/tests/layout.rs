@@ -76,20 +76,38 @@ fn keep_rules_cover_jna_bindings_and_jni() {
 }
 
 #[test]
-fn jni_symbols_match_the_java_class() {
-    let java = read("android/src/main/java/org/lsar/FrameJni.java");
+fn jni_symbols_match_the_java_classes() {
     let rust = read("ffi/src/jni.rs");
-    assert!(java.starts_with("package org.lsar;"));
-    let natives: Vec<&str> = java
-        .split("native ")
-        .skip(1)
-        .filter_map(|s| s.split('(').next()?.split_whitespace().last())
-        .collect();
-    assert!(natives.len() >= 4, "{natives:?}");
-    for name in natives {
-        let symbol = format!("Java_org_lsar_FrameJni_{name}");
-        assert!(rust.contains(&symbol), "{symbol} missing in ffi/src/jni.rs");
+    for (file, class, at_least) in [
+        ("android/src/main/java/org/lsar/FrameJni.java", "FrameJni", 5),
+        ("tests/bindings/jni/org/lsar/FrameJniHooks.java", "FrameJniHooks", 2),
+    ] {
+        let java = read(file);
+        assert!(java.starts_with("package org.lsar;"), "{file}");
+        let natives: Vec<&str> = java
+            .split("native ")
+            .skip(1)
+            .filter_map(|s| s.split('(').next()?.split_whitespace().last())
+            .collect();
+        assert!(natives.len() >= at_least, "{natives:?}");
+        for name in natives {
+            let symbol = format!("Java_org_lsar_{class}_{name}");
+            assert!(rust.contains(&symbol), "{symbol} missing in ffi/src/jni.rs");
+        }
     }
+}
+
+#[test]
+fn cross_builds_and_ios_enable_their_features() {
+    let cross = read("ffi/cross-check.sh");
+    assert!(cross.contains("*android*) features=(--features jni)"));
+    assert!(cross.contains("*apple*) features=(--features metal)"));
+    assert!(cross.contains("--crate-type staticlib") && cross.contains("cargo tree"));
+    assert!(read(".ci/run").contains("bash ffi/cross-check.sh"));
+    assert!(read("ios/build-xcframework.sh").contains("--features metal"));
+    let engine = read("core/engine/Cargo.toml");
+    assert!(engine.contains("metal = [\"lsar-vision/metal\"]"));
+    assert!(read("ffi/Cargo.toml").contains("metal = [\"lsar-core/metal\"]"));
 }
 
 #[test]

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.lsar.FrameJni;
+import org.lsar.FrameJniHooks;
 
 /**
  * Java/JNI test of the lsar-ffi fast path (org.lsar.FrameJni, library built with the
@@ -36,12 +37,40 @@ public final class JniTest {
         float[] full = FrameJni.nativeToImage(frame, 640, 480, FrameJni.RGBA, 0, 0);
         check("rgba frame", full.length == 640 * 480 * 3, "length " + full.length);
 
+        // No copy: Rust reads the direct buffer's own memory (JNI GetDirectBufferAddress), from
+        // its first byte; a slice() starts at the position.
+        long base = ((sun.nio.ch.DirectBuffer) frame).address();
+        check("no copy: Rust reads the direct buffer", FrameJniHooks.nativeFrameAddress(frame) == base, "");
+        ByteBuffer slice = frame.duplicate().position(64).slice();
+        check("slice address", FrameJniHooks.nativeFrameAddress(slice) == base + 64, "");
+
         long h = FrameJni.nativeOpenSift(scene.resolve("scene.lsarpack").toString());
         check("open", h > 0, "handle " + h);
+        double[] cross = FrameJniHooks.nativeCross(h, frame, 640, 480, FrameJni.RGBA, 0, 0, 0, 0, 0, 20.0);
+        check("nativeLocalize's path reads in place", cross[0] == (double) base && cross[1] == 640 && cross[2] == 480,
+                java.util.Arrays.toString(cross));
         double[] r = FrameJni.nativeLocalize(h, frame, 640, 480, FrameJni.RGBA, 0, 0,
                 gps(json, "lat"), gps(json, "lon"), gps(json, "height"), 20.0);
         check("localize", r.length == 9 && Math.abs(r[4] - 6.0) < 0.5 && Math.abs(r[7] - 50.0) < 1.0 && r[8] >= 50,
                 java.util.Arrays.toString(r));
+        // YUV_420_888 as most Android cameras deliver it: chroma interleaved (pixel stride 2),
+        // U and V buffers overlapping by all but one byte; neutral chroma (a grey photo).
+        byte[] nv21 = Files.readAllBytes(scene.resolve("frame.nv21"));
+        ByteBuffer y = ByteBuffer.allocateDirect(640 * 480).put(nv21, 0, 640 * 480).flip();
+        ByteBuffer chroma = ByteBuffer.allocateDirect(320 * 240 * 2);
+        while (chroma.hasRemaining()) chroma.put((byte) 128);
+        ByteBuffer u = chroma.duplicate().position(0).limit(320 * 240 * 2 - 1).slice();
+        ByteBuffer v = chroma.duplicate().position(1).slice();
+        double[] ry = FrameJni.nativeLocalizeYuv(h, y, u, v, 640, 480, 0, 640, 640, 2,
+                gps(json, "lat"), gps(json, "lon"), gps(json, "height"), 20.0);
+        check("localize YUV_420_888", ry.length == 9 && Math.abs(ry[4] - 6.0) < 0.5 && Math.abs(ry[7] - 50.0) < 1.0 && ry[8] >= 50,
+                java.util.Arrays.toString(ry));
+        try {
+            FrameJni.nativeLocalizeYuv(h, y, u, v, 640, 480, 0, 640, 641, 2, 0, 0, 0, 20.0);
+            check("short chroma plane throws", false, "no exception");
+        } catch (RuntimeException e) {
+            check("short chroma plane throws", e.getMessage().contains("shorter"), e.getMessage());
+        }
         try {
             FrameJni.nativeLocalize(h, frame, 640, 480, FrameJni.RGBA, 0, 0, 10.0, 10.0, 0.0, 20.0);
             check("outside packs throws", false, "no exception");

@@ -2,6 +2,8 @@
 // Android wrapper `org.lsar.LsarLocalizer` against the host library. Run by
 // tests/bindings/run.sh with the scene folder (make_test_scene) as the first argument.
 
+import com.sun.jna.Native
+import com.sun.jna.Pointer
 import java.io.File
 import java.nio.ByteBuffer
 import kotlin.math.abs
@@ -61,15 +63,37 @@ fun main(args: Array<String>) {
         val token = CancelToken()
         token.cancel()
         val e = expectThrows<ApiException.NotLocalized>("cancelled") { loc.localizeBlocking(frame, info, priors(), token) }
-        check("cancel reason", e?.reason is NotLocalizedReason.Cancelled) { e?.reason.toString() }
+        check("cancel reason", e != null && e.reason is NotLocalizedReason.Cancelled && e.detail == "cancelled") { e.toString() }
         val o = expectThrows<ApiException.NotLocalized>("outside packs") { loc.localizeBlocking(frame, info, priors(10.0, 10.0)) }
-        check("outside reason", o?.reason is NotLocalizedReason.OutsidePacks) { o?.reason.toString() }
+        check("outside reason", o != null && o.reason is NotLocalizedReason.OutsidePacks &&
+            o.detail == "no region pack covers the position") { o.toString() }
         expectThrows<ApiException.InvalidInput>("short frame") {
             loc.localizeBlocking(direct(ByteArray(100)), info, priors())
         }
+        // The wrapper reads from the buffer's position: 48 rows of zeros before the frame.
+        val pad = 48 * 640 * 4
+        val offset = ByteBuffer.allocateDirect(pad + 640 * 480 * 4)
+        offset.position(pad)
+        offset.put(File(scene, "frame.rgba").readBytes())
+        offset.position(pad)
+        val s = loc.localizeBlocking(offset, info, priors())
+        check("localize from the buffer's position", abs((s.camera.pitchDeg ?: 999.0) - field(json, "truth", "pitch_deg")) < 0.5 &&
+            angleErr(s.camera.yawDeg ?: 999.0, field(json, "truth", "yaw_deg")) < 0.5) { s.camera.toString() }
+        check("position unchanged", offset.position() == pad)
         expectThrows<IllegalArgumentException>("heap buffer refused") {
             loc.localizeBlocking(ByteBuffer.wrap(ByteArray(640 * 480 * 4)), info, priors())
         }
+    }
+    Localizer.open(listOf(pack), ModelSource.Sift).use { raw ->
+        // No copy: Rust reads the direct buffer's own memory.
+        val base = Pointer.nativeValue(Native.getDirectBufferPointer(frame))
+        check("no copy: Rust reads the direct buffer", raw.testHookCross(frame, info, priors(), null).toLong() == base)
+        val shifted = frame.duplicate()
+        shifted.position(64)
+        check("generated bindings pass the base address", raw.testHookCross(shifted, info, priors(), null).toLong() == base)
+        check("a slice starts at the position", raw.testHookCross(shifted.slice(), info, priors(), null).toLong() == base + 64)
+        val r = raw.localize(frame, info, priors(), null)
+        check("localization record round trip", testHookEchoLocalization(r) == r)
     }
     expectThrows<ApiException.PackMissing>("pack missing") { Localizer.open(listOf("${scene.path}/none.lsarpack"), ModelSource.Sift) }
     expectThrows<ApiException.PackInvalid>("pack invalid") { RegionPack.open("${scene.path}/damaged.lsarpack") }

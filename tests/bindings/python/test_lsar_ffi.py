@@ -89,7 +89,7 @@ def test_cancellation_from_another_thread(localizer, rgba):
     token.cancel()
     with pytest.raises(L.ApiError.NotLocalized) as e:
         localizer.localize(rgba, frame(), priors(), token)
-    assert e.value.reason.is_cancelled()
+    assert e.value.reason.is_cancelled() and e.value.detail == "cancelled"
     # A token cancelled by another thread while calls run: every call ends (cancelled or not).
     token = L.CancelToken()
     results = []
@@ -121,6 +121,7 @@ def test_every_api_error_variant_is_reachable(localizer, rgba):
         localizer.localize(rgba, frame(), priors(gps={"lat": 10.0, "lon": 10.0, "height": 0.0}),
                            None)
     assert e.value.reason.is_outside_packs()
+    assert e.value.detail == "no region pack covers the position"  # lsar-core's message
     assert "10.0" not in str(e.value)  # no coordinates in messages
     with pytest.raises(L.ApiError.InvalidInput):
         localizer.localize(rgba[:100], frame(), priors(), None)
@@ -138,3 +139,25 @@ def test_flat_frame_is_not_localized(localizer):
     with pytest.raises(L.ApiError.NotLocalized) as e:
         localizer.localize(grey, frame(L.PixelFormat.GREY), priors(), None)
     assert e.value.reason.is_too_few_features()
+
+
+def test_frame_crosses_without_copy(localizer, rgba):
+    # CPython keeps a bytes object's data inline, `bytes.__basicsize__ - 1` bytes after the
+    # object's address (`id`). The hook returns the address of the bytes Rust reads.
+    inline = bytes.__basicsize__ - 1
+    assert localizer.test_hook_cross(rgba, frame(), priors(), None) == id(rgba) + inline
+    other = bytes(bytearray(rgba))  # equal bytes in another object
+    assert localizer.test_hook_cross(other, frame(), priors(), None) == id(other) + inline
+    # Only immutable `bytes` are accepted, so the binding never copies a mutable buffer.
+    with pytest.raises(TypeError):
+        localizer.test_hook_cross(bytearray(rgba), frame(), priors(), None)
+    with pytest.raises(L.ApiError.InvalidInput):
+        localizer.test_hook_cross(rgba, L.FrameInfo(width=0, height=H, format=L.PixelFormat.RGBA,
+                                                    rotation=L.Rotation.DEG0, row_stride=0,
+                                                    uv_row_stride=0, uv_pixel_stride=0),
+                                  priors(), None)
+
+
+def test_localization_record_round_trips(localizer, rgba):
+    loc = localizer.localize(rgba, frame(), priors(), None)
+    assert L.test_hook_echo_localization(loc) == loc

@@ -6,6 +6,11 @@ import java.nio.ByteBuffer;
  * JNI fast path of liblsar_ffi (Rust feature {@code jni}): camera frames in direct
  * ByteBuffers are read in place by Rust, without JNA marshalling. The UniFFI API
  * ({@code uniffi.lsar_ffi}) covers everything else. Errors throw RuntimeException.
+ *
+ * <p>A frame buffer is read from its first byte to its capacity (JNI's
+ * GetDirectBufferAddress and GetDirectBufferCapacity): position and limit are not consulted.
+ * Pass a camera plane's buffer as it comes, or {@code buffer.slice()} to start at the
+ * position.
  */
 public final class FrameJni {
     public static final int RGBA = 0;
@@ -14,6 +19,8 @@ public final class FrameJni {
     public static final int GREY = 3;
     public static final int NV21 = 4;
     public static final int NV12 = 5;
+    /** Android {@code ImageFormat.YUV_420_888}: three planes, {@link #nativeLocalizeYuv}. */
+    public static final int YUV_420_888 = 6;
 
     static {
         System.loadLibrary("lsar_ffi");
@@ -38,4 +45,14 @@ public final class FrameJni {
     public static native double[] nativeLocalize(
             long handle, ByteBuffer frame, int width, int height, int format, int rotation,
             int rowStride, double lat, double lon, double altitude, double accuracyM);
+
+    /**
+     * As {@link #nativeLocalize} for a {@code YUV_420_888} camera image: the buffers of
+     * {@code Image.getPlanes()[0..2]}, the Y plane's row stride and the chroma planes' row and
+     * pixel strides (all three planes are read in place).
+     */
+    public static native double[] nativeLocalizeYuv(
+            long handle, ByteBuffer y, ByteBuffer u, ByteBuffer v, int width, int height,
+            int rotation, int rowStride, int uvRowStride, int uvPixelStride, double lat,
+            double lon, double altitude, double accuracyM);
 }

@@ -16,7 +16,9 @@ import uniffi.lsar_ffi.Priors
  *
  * This file is the synchronous core (Kotlin stdlib only); the suspend functions are in
  * `LsarLocalizerAsync.kt`. Camera frames must be **direct** ByteBuffers: the native library
- * reads them in place (no copy).
+ * reads them in place (no copy), from the buffer's position to its limit. (The generated
+ * bindings pass a buffer's base address with `remaining()` bytes; the wrapper passes a
+ * `slice()`, whose base address is the position.)
  *
  * Errors are `uniffi.lsar_ffi.ApiException` subclasses: `PackMissing`, `PackInvalid`,
  * `ModelMismatch`, `NotLocalized` (with its reason), `InvalidInput`, `Internal`.
@@ -41,7 +43,7 @@ class LsarLocalizer private constructor(private val inner: Localizer) : AutoClos
         cancel: CancelToken? = null,
     ): Localization {
         require(frame.isDirect) { "camera frames must be direct ByteBuffers" }
-        return inner.localize(frame, info, priors, cancel)
+        return inner.localize(frame.slice(), info, priors, cancel)
     }
 
     /** Localizes a `YUV_420_888` frame from its three planes (`Image.planes[i].buffer`). */
@@ -54,7 +56,7 @@ class LsarLocalizer private constructor(private val inner: Localizer) : AutoClos
         cancel: CancelToken? = null,
     ): Localization {
         require(y.isDirect && u.isDirect && v.isDirect) { "planes must be direct ByteBuffers" }
-        return inner.localizeYuv(y, u, v, info, priors, cancel)
+        return inner.localizeYuv(y.slice(), u.slice(), v.slice(), info, priors, cancel)
     }
 
     /** The visible, decluttered peak labels for a localization of this localizer. */
