@@ -8,7 +8,9 @@
 #![deny(missing_docs)]
 
 pub mod dataset;
+pub mod default_model;
 pub mod dem;
+pub mod eval;
 pub mod exif;
 pub mod overlay_draw;
 pub mod pack_build;

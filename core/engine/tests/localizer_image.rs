@@ -4,10 +4,10 @@
 //! centre (an exact homography of the render), so the whole pipeline runs: resize, DoG,
 //! FOV-normalised patches, SIFT descriptors, voting, matching, P4Pf, re-matching.
 //!
-//! The rendered end-to-end test (procedural terrain -> renderer -> pack builder -> photo-like
-//! query) replaces the homography once the pack builder exists: build the pack with
-//! `lsar pack build`, render the query with `lsar render`, and call `Localizer::localize`
-//! exactly as below.
+//! The rendered end-to-end tests (procedural terrain -> renderer -> pack builder -> rendered
+//! query) live in `tests/integration/localizer_e2e.rs`, where the desktop crate is
+//! available; the hook at the end of this file runs the same check on files given by
+//! environment variables.
 #![allow(clippy::unwrap_used, clippy::panic)] // helpers outside #[test] fns
 
 use std::collections::BTreeMap;

@@ -4,6 +4,7 @@
 mod dataset;
 mod dem;
 mod demo;
+mod eval;
 mod geo;
 mod localize;
 mod overlay;
@@ -55,8 +56,8 @@ pub enum Command {
     Dataset(dataset::DatasetCommand),
     /// Train the cross-domain descriptor network.
     Train(train::TrainArgs),
-    /// Evaluate localization on rendered or real queries.
-    Eval(planned::Planned),
+    /// Evaluate localization accuracy per descriptor on rendered photo-like queries.
+    Eval(Box<eval::EvalArgs>),
     /// Structure from motion with COLMAP, referenced to the terrain.
     Sfm(planned::Planned),
     /// Run the end-to-end demo on embedded procedural terrain.
@@ -88,7 +89,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Overlay(args) => overlay::run(&args),
         Command::Dataset(cmd) => dataset::run(cmd),
         Command::Train(args) => train::run(args),
-        Command::Eval(p) => p.run("eval", "the Localizer issue"),
+        Command::Eval(args) => eval::run_eval(&args),
         Command::Sfm(p) => p.run("sfm", "the SfM issue"),
         Command::Demo(args) => demo::run(&args),
     }

@@ -17,7 +17,9 @@
 //! bounded by the prior's ratio). Without one, patches are cut for each hypothesis of
 //! [`QueryOptions::fov_hypotheses_deg`] in turn (60, 40, 80 degrees) and the focal is
 //! estimated (P4Pf); the first hypothesis reaching `accept_confidence` wins, else the most
-//! confident. Patch descriptors tolerate a FOV error of roughly 25 %, which the three
+//! confident. A hypothesis that localizes with at least `scale_confidence` and an estimated
+//! FOV closer to it than to every remaining hypothesis also ends the loop: the remaining
+//! ones would cut patches at a scale farther from the estimate. Patch descriptors tolerate a FOV error of roughly 25 %, which the three
 //! hypotheses cover for 30-100 degree photos.
 //!
 //! A `Localizer` is `Send + Sync`: many threads may localize at once; each call can be
@@ -170,7 +172,7 @@ impl Localizer {
         let mut best: Option<Localization> = None;
         let mut cache = None;
         let mut first_failure: Option<NotLocalized> = None;
-        for hfov in hypotheses {
+        for (k, &hfov) in hypotheses.iter().enumerate() {
             if cancel.is_cancelled() {
                 return fail(Reason::Cancelled, timings);
             }
@@ -180,7 +182,15 @@ impl Localizer {
             timings.describe_ms += t.1;
             match self.run(&features, priors, cancel, &mut timings, &mut cache)? {
                 Ok(loc) => {
-                    let done = loc.confidence >= self.options.query.accept_confidence;
+                    let q = &self.options.query;
+                    let remaining = hypotheses.get(k + 1..).unwrap_or_default();
+                    let done = loc.confidence >= q.accept_confidence
+                        || (loc.confidence >= q.scale_confidence
+                            && query::no_closer_hypothesis(
+                                loc.camera_json.fov_deg,
+                                hfov,
+                                remaining,
+                            ));
                     if best.as_ref().is_none_or(|b| loc.confidence > b.confidence) {
                         best = Some(loc);
                     }

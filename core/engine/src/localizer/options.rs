@@ -14,7 +14,9 @@ pub struct LocalizerOptions {
     /// Viewpoint search radius = this many GPS sigmas (2), clamped to
     /// [`Self::search_radius_range_m`].
     pub search_radius_sigmas: f64,
-    /// Smallest and largest viewpoint search radius, metres (300, 5000).
+    /// Smallest and largest viewpoint search radius, metres (1000, 5000). The smallest
+    /// covers the pack builder's default 1 km grid: no point is farther than 707 m from its
+    /// nearest viewpoint, so an accurate GPS fix still finds one.
     pub search_radius_range_m: (f64, f64),
     /// Most viewpoints considered, nearest first (4).
     pub max_viewpoints: usize,
@@ -45,7 +47,7 @@ impl Default for LocalizerOptions {
         Self {
             query: QueryOptions::default(),
             search_radius_sigmas: 2.0,
-            search_radius_range_m: (300.0, 5000.0),
+            search_radius_range_m: (1000.0, 5000.0),
             max_viewpoints: 4,
             vote_queries: 600,
             top_views: 3,

@@ -48,6 +48,9 @@ pub struct QueryOptions {
     pub fov_hypotheses_deg: Vec<f64>,
     /// Confidence that stops the FOV hypothesis loop (0.5).
     pub accept_confidence: f64,
+    /// Confidence from which a localization whose estimated FOV is nearer its own hypothesis
+    /// than any remaining one stops the loop (0.2).
+    pub scale_confidence: f64,
 }
 
 impl Default for QueryOptions {
@@ -59,8 +62,23 @@ impl Default for QueryOptions {
             border_px: 8.0,
             fov_hypotheses_deg: vec![60.0, 40.0, 80.0],
             accept_confidence: 0.5,
+            scale_confidence: 0.2,
         }
     }
+}
+
+/// Whether no hypothesis of `remaining` is nearer to the `estimated` FOV than `current`, as
+/// a ratio of focal lengths (patch scale goes with the focal length): trying them would cut
+/// patches at a scale farther from the estimate.
+pub(crate) fn no_closer_hypothesis(
+    estimated_deg: f64,
+    current_deg: f64,
+    remaining: &[f64],
+) -> bool {
+    let focal = |hfov: f64| 1.0 / (hfov.to_radians() / 2.0).tan();
+    let distance = |h: f64| (focal(h) / focal(estimated_deg)).ln().abs();
+    let own = distance(current_deg);
+    own.is_finite() && remaining.iter().all(|&h| distance(h) >= own)
 }
 
 /// Described query keypoints, the input of [`super::Localizer::localize_features`].
@@ -204,5 +222,23 @@ impl Detected {
             descriptors,
             patch_hfov_deg: hfov_deg,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_closer_hypothesis;
+
+    #[test]
+    fn hypotheses_nearer_the_estimate_are_still_tried() {
+        // Estimated 55 degrees under the 60 degree hypothesis: 40 and 80 are farther.
+        assert!(no_closer_hypothesis(55.0, 60.0, &[40.0, 80.0]));
+        // Estimated 75 degrees: 80 is nearer than 60.
+        assert!(!no_closer_hypothesis(75.0, 60.0, &[40.0, 80.0]));
+        // Estimated 45 degrees: 40 is nearer than 60.
+        assert!(!no_closer_hypothesis(45.0, 60.0, &[40.0, 80.0]));
+        // Nothing remains.
+        assert!(no_closer_hypothesis(20.0, 80.0, &[]));
+        assert!(!no_closer_hypothesis(f64::NAN, 60.0, &[40.0]));
     }
 }

@@ -1,0 +1,115 @@
+//! Region packs of an evaluation: one per descriptor, built with the pack builder's profile
+//! grid over the evaluation region and cached by their parameters.
+//!
+//! The cache key is a JSON value (terrain, region, profile, descriptor and the SHA-256 of its
+//! weights) stored in the pack's build metadata under `eval_pack`; the file name carries a
+//! hash of the key, so packs of different parameters live side by side and a pack is reused
+//! only when its stored key equals the wanted one.
+
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+use lsar_core::pack::{Bounds, PackReader};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::error::Result;
+use crate::pack_build::{
+    BuildConfig, Describer, DescriptorChoice, PoiEntry, Profile, auto_pois, build_pack,
+};
+use crate::render::TerrainModel;
+
+/// Bumped whenever what an evaluation pack holds changes for the same key.
+const EVAL_PACK_VERSION: u64 = 1;
+
+/// What decides an evaluation pack's content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackSpec<'a> {
+    /// Terrain identity (procedural seed or DEM files), part of the cache key.
+    pub terrain_key: &'a Value,
+    /// Region.
+    pub bounds: Bounds,
+    /// Builder profile (the viewpoint grid and view settings).
+    pub profile: Profile,
+}
+
+fn profile_name(p: Profile) -> &'static str {
+    match p {
+        Profile::Default => "default",
+        Profile::Tiny => "tiny",
+    }
+}
+
+/// The cache key of a pack for a descriptor.
+pub fn pack_key(spec: &PackSpec<'_>, describer: &Describer) -> Value {
+    let b = &spec.bounds;
+    json!({
+        "version": EVAL_PACK_VERSION,
+        "terrain": spec.terrain_key,
+        "bounds": [b.south, b.west, b.north, b.east],
+        "profile": profile_name(spec.profile),
+        "descriptor": describer.model().id,
+        "model_sha256": describer.model().sha256_hex(),
+    })
+}
+
+/// The cached pack's path in `dir` for a key.
+pub fn pack_path(dir: &Path, kind: &str, key: &Value) -> PathBuf {
+    let digest = Sha256::digest(key.to_string().as_bytes());
+    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    dir.join(format!("eval-{kind}-{short}.lsarpack"))
+}
+
+/// Whether `path` holds a pack built for `key`.
+pub fn is_cached(path: &Path, key: &Value) -> bool {
+    PackReader::open(path, None).is_ok_and(|p| p.metadata().build.get("eval_pack") == Some(key))
+}
+
+/// Opens the cached pack for `choice`, building it first when missing or stale. Returns the
+/// path and whether it was built now.
+///
+/// # Errors
+/// Descriptor loading, build and I/O errors.
+pub fn ensure_pack(
+    model: &TerrainModel,
+    spec: &PackSpec<'_>,
+    choice: &DescriptorChoice,
+    dir: &Path,
+    progress: &ProgressBar,
+) -> Result<(PathBuf, bool)> {
+    let describer = Describer::load(choice, None)?;
+    let key = pack_key(spec, &describer);
+    let path = pack_path(dir, choice.kind(), &key);
+    if is_cached(&path, &key) {
+        return Ok((path, false));
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut config = BuildConfig::for_profile(spec.profile, "lsar-eval", spec.bounds);
+    config.created_unix_s = 0;
+    config.extra.insert("eval_pack".into(), key);
+    let named: Vec<PoiEntry> = Vec::new();
+    let pois = auto_pois(model.dem(), &spec.bounds, 100.0, 200, &named);
+    build_pack(model, &describer, &pois, &config, &path, progress)?;
+    Ok((path, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_differ_by_parameters_and_name_distinct_files() {
+        let terrain = json!({ "synth_seed": 1000 });
+        let bounds = Bounds { south: 46.4, west: 7.9, north: 46.6, east: 8.1 };
+        let sift = Describer::load(&DescriptorChoice::Sift, None).unwrap_or_else(|e| panic!("{e}"));
+        let a =
+            pack_key(&PackSpec { terrain_key: &terrain, bounds, profile: Profile::Tiny }, &sift);
+        let b =
+            pack_key(&PackSpec { terrain_key: &terrain, bounds, profile: Profile::Default }, &sift);
+        assert_ne!(a, b);
+        let dir = Path::new("cache");
+        assert_ne!(pack_path(dir, "sift", &a), pack_path(dir, "sift", &b));
+        assert_eq!(pack_path(dir, "sift", &a), pack_path(dir, "sift", &a.clone()));
+        assert!(!is_cached(Path::new("/nonexistent/x.lsarpack"), &a));
+    }
+}

@@ -1,0 +1,228 @@
+//! Photo-like evaluation queries: random camera poses inside a pack, rendered in the photo
+//! style with the palette kept out of training, and a rejection rule fixed before any
+//! localization is run.
+//!
+//! Pose distribution (the issue's): position uniform over the rectangle spanned by the
+//! pack's viewpoints (ENU), 2-50 m above the ground, yaw uniform, pitch -10..+15 degrees,
+//! roll -5..+5 degrees, horizontal FOV 30-80 degrees. Positions are drawn independently of
+//! the viewpoint grid, so queries are never placed at viewpoints.
+//!
+//! Rejection rule (fixed in advance, counted per cause): a pose is redrawn when the DEM
+//! has no data below it, when terrain covers less than [`MIN_TERRAIN_FRACTION`] of the
+//! image (mostly sky), or when the median depth of its terrain pixels is below
+//! [`MIN_MEDIAN_DEPTH_M`] (the view is blocked by a nearby slope and shows no landscape).
+
+use lsar_core::geometry::{Camera, Geodetic};
+use lsar_core::pack::PackReader;
+use nalgebra::Vector3;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use super::error::{EvalError, Result};
+use crate::dataset::policy::{HELD_OUT_PALETTE, photo_palette};
+use crate::render::{
+    CameraHeight, RenderCamera, RenderOptions, RenderedView, Style, TerrainModel, camera_position,
+    render_view,
+};
+
+/// Fewest terrain pixels, as a share of the image.
+pub const MIN_TERRAIN_FRACTION: f64 = 0.2;
+/// Smallest median depth of the terrain pixels, metres.
+pub const MIN_MEDIAN_DEPTH_M: f64 = 500.0;
+/// Most draws per accepted query before giving up.
+const MAX_DRAWS_PER_QUERY: usize = 50;
+
+/// How queries are drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuerySpec {
+    /// Image size, pixels.
+    pub size: (u32, u32),
+    /// Horizontal FOV range, degrees.
+    pub hfov_deg: (f64, f64),
+    /// Pitch range, degrees.
+    pub pitch_deg: (f64, f64),
+    /// Roll range, degrees.
+    pub roll_deg: (f64, f64),
+    /// Height above ground range, metres.
+    pub height_m: (f64, f64),
+    /// One-sigma GPS noise per horizontal axis, metres.
+    pub gps_noise_m: f64,
+}
+
+impl Default for QuerySpec {
+    fn default() -> Self {
+        Self {
+            size: (1024, 768),
+            hfov_deg: (30.0, 80.0),
+            pitch_deg: (-10.0, 15.0),
+            roll_deg: (-5.0, 5.0),
+            height_m: (2.0, 50.0),
+            gps_noise_m: 20.0,
+        }
+    }
+}
+
+/// Rejected draws per cause.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Rejections {
+    /// No DEM data below the position.
+    pub no_terrain_below: usize,
+    /// Terrain on less than [`MIN_TERRAIN_FRACTION`] of the pixels.
+    pub mostly_sky: usize,
+    /// Median terrain depth below [`MIN_MEDIAN_DEPTH_M`].
+    pub blocked_view: usize,
+}
+
+/// One accepted query: its truth, the GPS prior and the rendered photo.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// Index in the run.
+    pub index: usize,
+    /// True camera (world = ECEF).
+    pub camera: RenderCamera,
+    /// Yaw, pitch, roll (degrees) and height above ground (metres) as drawn.
+    pub angles_deg: [f64; 3],
+    /// Height above ground, metres.
+    pub height_m: f64,
+    /// Photo-style seed (its palette is the held-out one).
+    pub photo_seed: u64,
+    /// GPS prior (the true position plus noise).
+    pub gps: Geodetic,
+    /// The rendered photo-like view.
+    pub view: RenderedView,
+}
+
+/// The ENU rectangle (min x, min y, max x, max y) spanned by a pack's viewpoints.
+pub fn viewpoint_rectangle(pack: &PackReader) -> Result<[f64; 4]> {
+    let vps = pack.viewpoints();
+    if vps.is_empty() {
+        return Err(EvalError::Invalid { what: "the pack has no viewpoints" });
+    }
+    let mut r = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    for v in vps {
+        let [x, y, _] = v.position_enu;
+        r = [r[0].min(x), r[1].min(y), r[2].max(x), r[3].max(y)];
+    }
+    Ok(r)
+}
+
+/// A photo seed whose palette is [`HELD_OUT_PALETTE`] (never used for training views).
+pub fn held_out_photo_seed<R: Rng>(rng: &mut R) -> u64 {
+    loop {
+        let seed: u64 = rng.random();
+        if photo_palette(seed) == HELD_OUT_PALETTE {
+            return seed;
+        }
+    }
+}
+
+/// Why a rendered view is rejected, if it is.
+fn reject_reason(view: &RenderedView) -> Option<fn(&mut Rejections) -> &mut usize> {
+    let s = &view.surface;
+    let total = (s.width * s.height).max(1);
+    let mut depths: Vec<f64> = s.pixels.iter().flatten().map(|p| p.depth).collect();
+    if (depths.len() as f64) < MIN_TERRAIN_FRACTION * total as f64 {
+        return Some(|r| &mut r.mostly_sky);
+    }
+    depths.sort_by(f64::total_cmp);
+    let median = depths.get(depths.len() / 2).copied().unwrap_or(0.0);
+    (median < MIN_MEDIAN_DEPTH_M).then_some(|r: &mut Rejections| &mut r.blocked_view)
+}
+
+/// Draws and renders query `index` of a run with `seed`; each query has its own random
+/// stream, so query `i` is the same whatever the number of queries. Rejected draws are
+/// added to `rejected`.
+///
+/// # Errors
+/// [`EvalError::TooManyRejections`] after 50 rejected draws; rendering errors.
+pub fn draw_query(
+    model: &TerrainModel,
+    pack: &PackReader,
+    spec: &QuerySpec,
+    seed: u64,
+    index: usize,
+    rejected: &mut Rejections,
+) -> Result<Query> {
+    let rect = viewpoint_rectangle(pack)?;
+    let frame = pack.local_frame();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(index as u64);
+    let uniform = |rng: &mut ChaCha8Rng, (a, b): (f64, f64)| {
+        if b > a { rng.random_range(a..b) } else { a }
+    };
+    for _ in 0..MAX_DRAWS_PER_QUERY {
+        let x = uniform(&mut rng, (rect[0], rect[2]));
+        let y = uniform(&mut rng, (rect[1], rect[3]));
+        let yaw = rng.random_range(0.0..360.0);
+        let pitch = uniform(&mut rng, spec.pitch_deg);
+        let roll = uniform(&mut rng, spec.roll_deg);
+        let hfov = uniform(&mut rng, spec.hfov_deg);
+        let height = uniform(&mut rng, spec.height_m);
+        let photo_seed = held_out_photo_seed(&mut rng);
+        let noise = Vector3::new(
+            gauss(&mut rng) * spec.gps_noise_m,
+            gauss(&mut rng) * spec.gps_noise_m,
+            0.0,
+        );
+        let ground = frame.geodetic_from_enu(&Vector3::new(x, y, 0.0));
+        let Ok(position) =
+            camera_position(model, ground.lat, ground.lon, CameraHeight::AboveGround(height))
+        else {
+            rejected.no_terrain_below += 1;
+            continue;
+        };
+        let k = Camera::from_hfov_deg(spec.size.0, spec.size.1, hfov);
+        let camera = RenderCamera::from_angles(&position, yaw, pitch, roll, k);
+        let view = render_view(
+            model,
+            &camera,
+            &RenderOptions::default(),
+            Style::Photo { seed: photo_seed },
+        )?;
+        if let Some(count) = reject_reason(&view) {
+            *count(rejected) += 1;
+            continue;
+        }
+        let gps = lsar_core::geometry::LocalFrame::new(position).geodetic_from_enu(&noise);
+        return Ok(Query {
+            index,
+            camera,
+            angles_deg: [yaw, pitch, roll],
+            height_m: height,
+            photo_seed,
+            gps,
+            view,
+        });
+    }
+    Err(EvalError::TooManyRejections { query: index, draws: MAX_DRAWS_PER_QUERY })
+}
+
+/// A standard normal sample (Box-Muller).
+fn gauss<R: Rng>(rng: &mut R) -> f64 {
+    let u: f64 = rng.random_range(f64::EPSILON..1.0);
+    let v: f64 = rng.random_range(0.0..1.0);
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_out_seeds_have_the_held_out_palette() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..20 {
+            assert_eq!(photo_palette(held_out_photo_seed(&mut rng)), HELD_OUT_PALETTE);
+        }
+    }
+
+    #[test]
+    fn gaussian_has_unit_variance() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let xs: Vec<f64> = (0..20_000).map(|_| gauss(&mut rng)).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / xs.len() as f64;
+        assert!(mean.abs() < 0.03 && (var - 1.0).abs() < 0.05, "{mean} {var}");
+    }
+}
