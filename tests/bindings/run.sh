@@ -79,8 +79,10 @@ if [ -x "$KOTLIN_HOME/bin/kotlinc" ] && command -v java >/dev/null && [ -f "$JNA
     mkdir -p "$OUT/kt"
     if "$KOTLIN_HOME/bin/kotlinc" -nowarn -cp "$JNA_JAR" \
         "$OUT/kotlin/uniffi/lsar_ffi/lsar_ffi.kt" android/src/main/kotlin/org/lsar/LsarLocalizer.kt \
-        tests/bindings/kotlin/Main.kt -d "$OUT/kt/app.jar"; then
+        tests/bindings/kotlin/Main.kt tests/bindings/kotlin/TrackerCheck.kt -d "$OUT/kt/app.jar"; then
         java -Djna.library.path="$LIBDIR" -cp "$KT_CP" MainKt "$OUT/scene" || failed+=(kotlin)
+        java -Djna.library.path="$LIBDIR" -cp "$KT_CP" trackercheck.TrackerCheckKt "$OUT/scene" \
+            || failed+=(kotlin-tracker)
     else
         failed+=(kotlin-compile)
     fi
@@ -100,8 +102,11 @@ fi
 step "Java/JNI"
 if command -v javac >/dev/null; then
     rm -rf "$OUT/jni" && mkdir -p "$OUT/jni"
-    javac -d "$OUT/jni" android/src/main/java/org/lsar/FrameJni.java tests/bindings/jni/JniTest.java
-    java -Djava.library.path="$LIBDIR" -cp "$OUT/jni" JniTest "$OUT/scene" || failed+=(jni)
+    # sun.nio.ch.DirectBuffer gives the test the buffer's address (the no-copy check).
+    exports=(--add-exports java.base/sun.nio.ch=ALL-UNNAMED)
+    javac "${exports[@]}" -d "$OUT/jni" android/src/main/java/org/lsar/FrameJni.java \
+        tests/bindings/jni/org/lsar/FrameJniHooks.java tests/bindings/jni/JniTest.java
+    java "${exports[@]}" -Djava.library.path="$LIBDIR" -cp "$OUT/jni" JniTest "$OUT/scene" || failed+=(jni)
 else
     skip Java/JNI "javac not installed (openjdk-17-jdk-headless)"
 fi

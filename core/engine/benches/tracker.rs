@@ -1,6 +1,8 @@
 //! Per-frame cost of the `Tracker`: one `update` (gyro rate, gravity, compass every third
 //! frame) plus `labels` for 50 POIs (projection, smoothing, declutter with hysteresis); the
-//! phone pans +-23 degrees around north, where the POIs are.
+//! phone pans +-23 degrees around north, where the POIs are. Also the cost of one visual fix
+//! captured 8 frames (0.27 s) before it is applied (`update` + `apply_fix`, the fix being the
+//! tracker's own pose of that frame, so it is accepted).
 //!
 //! Run: `CARGO_TARGET_DIR=target-track cargo bench -p lsar-core --bench tracker`.
 #![allow(clippy::unwrap_used)] // benchmark set-up
@@ -11,7 +13,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use lsar_core::geometry::{Camera, Geodetic, LocalFrame};
 use lsar_core::overlay::{FixedUndulation, NoOcclusion, Poi, ResolvedPoi};
 use lsar_core::tracker::{
-    CompassReading, FrameInput, GpsFix, LabelOptions, RotationInput, Tracker, TrackerOptions,
+    CompassReading, FixOutcome, FrameInput, GpsFix, LabelOptions, RotationInput, Tracker,
+    TrackerOptions, VisualFix,
 };
 use nalgebra::Vector3;
 
@@ -76,6 +79,26 @@ fn bench(c: &mut Criterion) {
             k += 1;
             tracker.update(&frame(k)).unwrap();
             black_box(tracker.labels(&camera, &pois, &NoOcclusion, &options).unwrap())
+        });
+    });
+    let mut past = std::collections::VecDeque::new();
+    c.bench_function("tracker update + apply_fix (0.27 s late)", |b| {
+        b.iter(|| {
+            k += 1;
+            let state = tracker.update(&frame(k)).unwrap().unwrap();
+            past.push_back(state);
+            if past.len() > 8 {
+                let then = past.pop_front().unwrap();
+                let fix = VisualFix {
+                    cam_from_world: then.filter_pose,
+                    timestamp_s: then.timestamp_s,
+                    confidence: 0.9,
+                    inliers: 100,
+                };
+                let outcome = tracker.apply_fix(&fix);
+                debug_assert!(matches!(outcome, FixOutcome::Accepted { .. }));
+                black_box(outcome);
+            }
         });
     });
 }

@@ -3,8 +3,8 @@
 //! low end of uncalibrated phone gyros, 0.01-0.05 rad/s) and white noise 2e-4 rad/s/sqrt(Hz);
 //! gravity with 0.3 deg noise; a compass 7 deg off with 2 deg noise at 10 Hz; visual fixes
 //! = ground truth + 0.05 deg noise, captured when `needs_fix()` asks (from t = 2 s: the first
-//! Localizer run takes a while) and delivered 0.25 s later. The real Localizer on rendered
-//! frames plugs in through `VisualFix::from_localization` (a later integration test).
+//! Localizer run takes a while) and delivered 0.25 s later; 50 seeds, cold and warm start.
+//! Fixes from the real Localizer on rendered frames: `desktop/tests/tracker_rendered.rs`.
 #![allow(clippy::unwrap_used, clippy::panic)] // test helpers and assertions
 
 use lsar_core::geometry::pose::cam_from_enu_rotation;
@@ -126,13 +126,13 @@ impl Sim {
 struct Run {
     frames: Vec<(f64, f64, f64, f64, TrackingMode, f64)>,
     fixes: Vec<f64>,
+    /// Frame times at which fixes were applied.
+    applied: Vec<f64>,
     reasons: Vec<FixReason>,
-    first_fix_applied: f64,
 }
 
 fn run_session(tracker: &mut Tracker, sim: &mut Sim, seconds: f64) -> Run {
-    let mut run =
-        Run { frames: vec![], fixes: vec![], reasons: vec![], first_fix_applied: f64::INFINITY };
+    let mut run = Run { frames: vec![], fixes: vec![], applied: vec![], reasons: vec![] };
     let mut in_flight: Option<f64> = None;
     while sim.t() < seconds {
         let input = sim.frame();
@@ -142,7 +142,7 @@ fn run_session(tracker: &mut Tracker, sim: &mut Sim, seconds: f64) -> Run {
             let fix = sim.fix(t_cap, UnitQuaternion::identity());
             let outcome = tracker.apply_fix(&fix);
             assert!(matches!(outcome, FixOutcome::Accepted { .. }), "{outcome:?} at {t}");
-            run.first_fix_applied = run.first_fix_applied.min(t);
+            run.applied.push(t);
             run.fixes.push(t_cap);
             in_flight = None;
         }
@@ -166,61 +166,159 @@ fn run_session(tracker: &mut Tracker, sim: &mut Sim, seconds: f64) -> Run {
     run
 }
 
+const SEEDS: std::ops::RangeInclusive<u64> = 1..=50;
+
+/// Worst filter and displayed errors (degrees) over the frames in `[from, to)`; the
+/// displayed pose is checked from 0.3 s (the blending time) after `from`.
+fn worst(run: &Run, from: f64, to: f64) -> (f64, f64) {
+    let frames = run.frames.iter().filter(|f| f.0 >= from && f.0 < to);
+    let filter = frames.clone().map(|f| f.2).fold(0.0, f64::max);
+    let shown = frames.filter(|f| f.0 >= from + 0.3).map(|f| f.1).fold(0.0, f64::max);
+    (filter, shown)
+}
+
+/// How long after the first fix a cold start may take to see the gyro bias, seconds (the
+/// schedule asks for fixes as fast as it may meanwhile: three or four land in this time).
+const CALIBRATION_S: f64 = 1.0;
+
+/// Cold start (gyro bias unknown, prior sigma 0.02 rad/s per axis) over 50 seeded sessions.
+/// Between the first and the second fix the vertical gyro bias is known only from the
+/// compass (2 degree noise: about 0.8 deg/s on a 2 s slope), so the error grows at that
+/// rate for the 0.6 s until the second fix lands; the next fixes reveal the bias (delayed
+/// fixes carry their bias coupling, see `tracker::fix`). The criterion holds from
+/// `CALIBRATION_S` after the first fix on for every seed; before, the error is checked
+/// against the filter's own uncertainty and the seeds over 0.5 degrees are counted.
 #[test]
-fn session_tracks_within_half_degree_and_learns_compass_bias() {
-    for seed in 1..=9 {
-        check_session(seed);
+fn cold_start_sessions_track_within_half_degree_once_the_bias_is_seen() {
+    let mut first_window = vec![];
+    for seed in SEEDS {
+        let mut tracker = Tracker::new(TrackerOptions::default()).unwrap();
+        let mut sim = Sim::new(seed);
+        let run = run_session(&mut tracker, &mut sim, 60.0);
+        check_before_first_fix(&run);
+        let (t1, t2) = (run.applied[0], run.applied[0] + CALIBRATION_S);
+        let (w_filter, _) = worst(&run, t1, t2);
+        // Consistency: the first window's error stays within 3 sigma of the filter.
+        for f in run.frames.iter().filter(|f| f.0 >= t1 && f.0 < t2) {
+            assert!(f.2 < 3.0 * f.5, "seed {seed}: error {} at {}, sigma {}", f.2, f.0, f.5);
+        }
+        let (filter, shown) = worst(&run, t2, f64::INFINITY);
+        assert!(filter < 0.5, "seed {seed}: filter error {filter}");
+        assert!(shown < 0.5, "seed {seed}: displayed error {shown}");
+        check_biases_and_schedule(seed, &tracker, &sim, &run);
+        first_window.push(w_filter);
+        println!(
+            "seed {seed}: worst error first second {w_filter:.3} deg, later \
+             {filter:.3} deg (filter) {shown:.3} deg (displayed)"
+        );
+    }
+    let misses = first_window.iter().filter(|e| **e >= 0.5).count();
+    let max = first_window.iter().copied().fold(0.0, f64::max);
+    println!("cold start: first second over 0.5 deg in {misses} of 50 seeds (max {max:.3})");
+    assert!(misses <= 2, "first window over 0.5 deg in {misses} of 50 seeds");
+}
+
+/// Warm start: the gyro bias prior comes from a previous session of the same phone (another
+/// seed, its final estimate, prior sigma 0.003 rad/s). Every frame after the first fix is
+/// within 0.5 degrees for all 50 seeds.
+#[test]
+fn warm_start_sessions_track_within_half_degree_after_the_first_fix() {
+    for seed in SEEDS {
+        let mut previous = Tracker::new(TrackerOptions::default()).unwrap();
+        run_session(&mut previous, &mut Sim::new(seed + 1000), 30.0);
+        let mut options = TrackerOptions::default();
+        options.noise.gyro_bias_prior_rad_s = previous.gyro_bias().unwrap().0;
+        options.noise.gyro_bias_sigma_rad_s = 0.003;
+        let mut tracker = Tracker::new(options).unwrap();
+        let mut sim = Sim::new(seed);
+        let run = run_session(&mut tracker, &mut sim, 60.0);
+        check_before_first_fix(&run);
+        let (filter, shown) = worst(&run, run.applied[0], f64::INFINITY);
+        println!("seed {seed}: worst error after the first fix {filter:.3} / {shown:.3} deg");
+        assert!(filter < 0.5, "seed {seed}: filter error {filter}");
+        assert!(shown < 0.5, "seed {seed}: displayed error {shown}");
+        check_biases_and_schedule(seed, &tracker, &sim, &run);
     }
 }
 
-fn check_session(seed: u64) {
-    let mut tracker = Tracker::new(TrackerOptions::default()).unwrap();
-    let mut sim = Sim::new(seed);
-    let run = run_session(&mut tracker, &mut sim, 60.0);
-
-    // Before any fix: sensor only, heading off by about the compass bias.
-    let before: Vec<_> = run.frames.iter().filter(|f| f.0 < run.first_fix_applied).collect();
+/// Before any fix: sensor only, heading off by about the compass bias.
+fn check_before_first_fix(run: &Run) {
+    let before: Vec<_> = run.frames.iter().filter(|f| f.0 < run.applied[0]).collect();
     assert!(before.len() > 50);
     assert!(before.iter().all(|f| f.4 == TrackingMode::SensorOnly && f.5 > 5.0));
     let mean_yaw = before.iter().map(|f| f.3).sum::<f64>() / before.len() as f64;
     // Compass noise (2 deg) and gyro drift (up to 0.64 deg/s) come on top of the bias.
     assert!((mean_yaw - COMPASS_BIAS_DEG).abs() < 2.5, "mean yaw error before fix {mean_yaw}");
     assert!(before.iter().all(|f| (1.0..13.0).contains(&f.3)));
+    let after = run.frames.iter().filter(|f| f.0 >= run.applied[0]);
+    assert!(after.clone().all(|f| f.4 == TrackingMode::Visual));
+}
 
-    // After the first fix: the filter within 0.5 deg at every frame, the displayed pose too
-    // once the correction is blended in (smoothing 0.3 s).
-    let after: Vec<_> = run.frames.iter().filter(|f| f.0 >= run.first_fix_applied).collect();
-    assert!(after.iter().all(|f| f.4 == TrackingMode::Visual));
-    let worst_filter = after.iter().map(|f| f.2).fold(0.0, f64::max);
-    let worst_shown = after
-        .iter()
-        .filter(|f| f.0 >= run.first_fix_applied + 0.3)
-        .map(|f| f.1)
-        .fold(0.0, f64::max);
-    assert!(worst_filter < 0.5, "seed {seed}: filter error {worst_filter}");
-    assert!(worst_shown < 0.5, "seed {seed}: displayed error {worst_shown}");
-
-    // The compass bias converges to 7 deg, the gyro bias to the truth.
-    let (bias, sigma) = tracker.compass_bias_deg().unwrap();
-    assert!((bias - COMPASS_BIAS_DEG).abs() < 0.5, "compass bias {bias}");
+/// The compass bias converges to 7 deg, the gyro bias to the truth; the schedule asks as
+/// drift grows, and less often once the biases are known.
+fn check_biases_and_schedule(seed: u64, tracker: &Tracker, sim: &Sim, run: &Run) {
+    let (bias, _) = tracker.compass_bias_deg().unwrap();
+    assert!((bias - COMPASS_BIAS_DEG).abs() < 0.5, "seed {seed}: compass bias {bias}");
     let (gyro, _) = tracker.gyro_bias().unwrap();
-    assert!((gyro - sim.bias).norm() < 0.002, "gyro bias {gyro:?}");
-
-    // The schedule asks as drift grows, and less often once the biases are known.
+    assert!((gyro - sim.bias).norm() < 0.002, "seed {seed}: gyro bias {gyro:?}");
     let n = run.fixes.len();
-    println!(
-        "seed {seed}: worst error after the first fix {worst_filter:.3} deg (filter), \
-         {worst_shown:.3} deg (displayed); compass bias {bias:.3} +- {sigma:.3} deg; gyro bias \
-         error {:.5} rad/s; {n} fixes, first gaps {:.2?}",
-        (gyro - sim.bias).norm(),
-        run.fixes.windows(2).take(4).map(|w| w[1] - w[0]).collect::<Vec<_>>()
-    );
-    assert!((4..=40).contains(&n), "{n} fixes in 60 s");
+    assert!((4..=40).contains(&n), "seed {seed}: {n} fixes in 60 s");
     assert!(run.reasons.iter().any(|r| matches!(r, FixReason::DriftBudget { .. })));
     let gaps: Vec<f64> = run.fixes.windows(2).map(|w| w[1] - w[0]).collect();
     assert!(gaps.iter().all(|g| *g >= 0.3 - 1e-9), "{gaps:?}");
     let last = gaps[gaps.len() - 1];
-    assert!(last > 2.0 * gaps[0], "intervals do not grow: {gaps:?}");
+    assert!(last > 2.0 * gaps[0], "seed {seed}: intervals do not grow: {gaps:?}");
+}
+
+/// A still phone whose gyro reads a bias of 0.01 rad/s about the vertical (no compass, so
+/// nothing else reveals it). A fix at 0.5 s starts the track; fixes of the true orientation
+/// captured at 1.0, 1.5 and 2.0 s arrive 8 frames (0.27 s) late. The delayed fixes carry
+/// their bias coupling (`tracker::fix`), so the bias is learnt from their spacing and the
+/// pose stays on the truth.
+#[test]
+fn delayed_fixes_reveal_a_gyro_bias_about_the_vertical() {
+    let options = TrackerOptions { use_compass: false, ..TrackerOptions::default() };
+    let mut tracker = Tracker::new(options).unwrap();
+    let truth = pose_of(&gt_q(0.0));
+    let down = gt_q(0.0).inverse() * Vector3::new(0.0, 0.0, -1.0);
+    let bias = gt_q(0.0).inverse() * Vector3::new(0.0, 0.0, 0.01);
+    let fix = |k: u32| VisualFix {
+        cam_from_world: truth,
+        timestamp_s: f64::from(k) / HZ,
+        confidence: 0.9,
+        inliers: 100,
+    };
+    let mut worst_after_third = 0.0f64;
+    for k in 1..=120 {
+        let input = FrameInput {
+            timestamp_s: f64::from(k) / HZ,
+            rotation: RotationInput::Rate(bias),
+            gravity_in_cam: Some(down),
+            compass: None,
+            gps: None,
+        };
+        tracker.update(&input).unwrap();
+        if k == 15 {
+            assert!(matches!(tracker.apply_fix(&fix(k)), FixOutcome::Accepted { reset: true, .. }));
+        }
+        if [38, 53, 68].contains(&k) {
+            let outcome = tracker.apply_fix(&fix(k - 8));
+            assert!(matches!(outcome, FixOutcome::Accepted { .. }), "{outcome:?}");
+        }
+        if k >= 68 {
+            let err = error_deg(&tracker.state().unwrap().filter_pose, 0.0);
+            worst_after_third = worst_after_third.max(err);
+        }
+    }
+    let (gyro, _) = tracker.gyro_bias().unwrap();
+    println!(
+        "bias estimate {:?} (truth {:?}), worst error after the third fix \
+         {worst_after_third:.4} deg",
+        gyro.as_slice(),
+        bias.as_slice()
+    );
+    assert!((gyro - bias).norm() < 0.001, "gyro bias {gyro:?}, truth {bias:?}");
+    assert!(worst_after_third < 0.05, "{worst_after_third}");
 }
 
 #[test]

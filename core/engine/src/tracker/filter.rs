@@ -15,7 +15,8 @@
 //!   (angle random walk), `Q_b = s_bw^2 dt I` (bias random walk), `Q_c = s_cw^2 dt`. The
 //!   gyro scale-factor error is systematic (error = scale error x rotation), not white: the
 //!   fix schedule adds it to the predicted drift instead (see [`super::schedule`]).
-//! - Visual fix, measured `R_fix`: residual `r = Log(R_fix R_hat^T)`, `H = [I 0 0]`.
+//! - Visual fix, measured `R_fix` carried to the present through the gyro chain: residual
+//!   `r = Log(R_fix B R_hat^T)`, `H = [I W 0]` (`W`: see [`super::fix`]).
 //! - Gravity `g` (unit, down, camera frame): `g = R_hat^T Exp(-dtheta) d` with `d = (0,0,-1)`
 //!   gives `H_theta = R_hat^T [d]x`.
 //! - Compass `z = yaw + c`: with `f = R_hat e_z`, `yaw = atan2(f_x, f_y)`, `df = -[f]x
@@ -43,6 +44,11 @@ pub struct NoiseModel {
     /// Prior sigma of each gyro bias component, rad/s. Default 0.02 (uncalibrated phone
     /// gyros: 0.01 to 0.05; OS-calibrated ones leave about 0.003).
     pub gyro_bias_sigma_rad_s: f64,
+    /// Prior mean of the gyro bias, rad/s, camera frame. Default zero. The bias of a phone's
+    /// gyro changes slowly (temperature), so an app that stores the estimate of the previous
+    /// session ([`super::Tracker::gyro_bias`]) can start from it with a smaller
+    /// `gyro_bias_sigma_rad_s` (e.g. 0.003): the first fixes then need not reveal it.
+    pub gyro_bias_prior_rad_s: Vector3<f64>,
     /// Gyro bias random walk, rad/s/sqrt(s). Default 1e-4.
     pub gyro_bias_walk_rad_s_sqrt_s: f64,
     /// Orientation random walk when a frame brings no rotation, rad/sqrt(s). Default 0.05.
@@ -65,6 +71,7 @@ impl Default for NoiseModel {
         Self {
             gyro_noise_rad_s_sqrt_hz: 3e-4,
             gyro_bias_sigma_rad_s: 0.02,
+            gyro_bias_prior_rad_s: Vector3::zeros(),
             gyro_bias_walk_rad_s_sqrt_s: 1e-4,
             unaided_rad_sqrt_s: 0.05,
             tilt_sigma_deg: 2.0,
@@ -117,7 +124,7 @@ impl AttitudeFilter {
         }
         Self {
             enu_from_cam,
-            gyro_bias: Vector3::zeros(),
+            gyro_bias: if estimate_bias { noise.gyro_bias_prior_rad_s } else { Vector3::zeros() },
             compass_bias: 0.0,
             cov,
             noise,
@@ -207,28 +214,44 @@ impl AttitudeFilter {
         }
     }
 
+    /// The attitude measurement model: `H = [I, W, 0]` with `W = R_hat v` for a fix whose
+    /// body rotation to the present was integrated over a window with integral `v` (see
+    /// [`super::fix`]; `v = 0` for a measurement of the present attitude).
+    fn attitude_h(&self, v: &Matrix3<f64>) -> SMatrix<f64, 3, 7> {
+        let mut h = SMatrix::<f64, 3, 7>::zeros();
+        h.fixed_view_mut::<3, 3>(0, 0).copy_from(&Matrix3::identity());
+        if self.estimate_bias {
+            let w = self.enu_from_cam.to_rotation_matrix().into_inner() * v;
+            h.fixed_view_mut::<3, 3>(0, 3).copy_from(&w);
+        }
+        h
+    }
+
     /// Residual (rad, world frame) and squared Mahalanobis distance of a measured attitude
-    /// with noise `sigma` (rad per axis).
+    /// with noise `sigma` (rad per axis) and window integral `v` (see [`Self::attitude_h`]).
     pub fn attitude_innovation(
         &self,
         meas: &UnitQuaternion<f64>,
         sigma: f64,
+        v: &Matrix3<f64>,
     ) -> (Vector3<f64>, f64) {
         let r = (meas * self.enu_from_cam.inverse()).scaled_axis();
-        let s = self.attitude_cov() + Matrix3::identity() * sigma * sigma;
+        let h = self.attitude_h(v);
+        let s = h * self.cov * h.transpose() + Matrix3::identity() * sigma * sigma;
         let d2 = s.try_inverse().map_or(f64::INFINITY, |si| (r.transpose() * si * r)[(0, 0)]);
         (r, d2)
     }
 
-    /// Updates with a measured attitude `R_enu_from_cam` of noise `sigma` rad per axis.
+    /// Updates with a measured attitude `R_enu_from_cam` of noise `sigma` rad per axis and
+    /// window integral `v` (see [`Self::attitude_h`]).
     pub fn update_attitude(
         &mut self,
         meas: &UnitQuaternion<f64>,
         sigma: f64,
+        v: &Matrix3<f64>,
     ) -> Option<Correction> {
         let r = (meas * self.enu_from_cam.inverse()).scaled_axis();
-        let mut h = SMatrix::<f64, 3, 7>::zeros();
-        h.fixed_view_mut::<3, 3>(0, 0).copy_from(&Matrix3::identity());
+        let h = self.attitude_h(v);
         self.update3(&r, &h, sigma * sigma, None)
     }
 

@@ -92,7 +92,9 @@ impl Tracker {
         fix::validate(&options.fix)?;
         options.schedule.validate()?;
         let o = [options.aid_interval_s, options.aid_gate_chi2, options.history_s];
-        if !o.iter().all(|v| v.is_finite() && *v >= 0.0) {
+        if !o.iter().all(|v| v.is_finite() && *v >= 0.0)
+            || !options.noise.gyro_bias_prior_rad_s.iter().all(|v| v.is_finite())
+        {
             return Err(CoreError::InvalidInput { what: "tracker options" });
         }
         Ok(Self {
@@ -228,8 +230,9 @@ impl Tracker {
             self.accepted(fix.timestamp_s, 0.0);
             return Ok(FixOutcome::Accepted { correction_deg: 0.0, reset: true });
         };
-        let meas_now = meas_then * self.history.body_rotation_since(fix.timestamp_s)?;
-        let (r, d2) = filter.attitude_innovation(&meas_now, sigma);
+        let window = self.history.window_since(fix.timestamp_s)?;
+        let meas_now = meas_then * window.body;
+        let (r, d2) = filter.attitude_innovation(&meas_now, sigma, &window.v);
         let angle_deg = r.norm().to_degrees();
         let mut reset = false;
         if d2 > o.fix.gate_chi2 && angle_deg > o.fix.min_contradiction_deg {
@@ -246,7 +249,7 @@ impl Tracker {
             reset = true;
         }
         self.rejected_run = (0, None);
-        filter.update_attitude(&meas_now, sigma);
+        filter.update_attitude(&meas_now, sigma, &window.v);
         let after = filter.enu_from_cam();
         let offset = displayed_before.unwrap_or(after) * after.inverse();
         self.blend = (offset.angle().to_degrees() > o.fix.max_snap_deg).then_some(Blend {
