@@ -139,7 +139,10 @@ impl From<CoreError> for ApiError {
         let detail = e.to_string();
         match e {
             CoreError::InvalidInput { .. } | CoreError::NoPacks => Self::InvalidInput { detail },
-            CoreError::ModelMismatch { .. } => Self::ModelMismatch { detail },
+            // The core's text starts with the same words as this variant's message.
+            CoreError::ModelMismatch { pack_model, model } => Self::ModelMismatch {
+                detail: format!("pack built with `{pack_model}`, localizer uses `{model}`"),
+            },
             CoreError::Pack { source } => match source {
                 PackError::Io { source, .. }
                     if matches!(

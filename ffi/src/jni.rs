@@ -22,6 +22,7 @@ use jni::sys::{jdouble, jint, jlong};
 
 use crate::error::{ApiError, outcome};
 use crate::frame::{FrameInfo, PixelFormat, Planes, Rotation, image_from_frame};
+use crate::localizer::ModelSource;
 
 /// Errors of a native method: JNI's own, or the SDK's.
 #[derive(Debug, thiserror::Error)]
@@ -125,19 +126,46 @@ pub extern "system" fn Java_org_lsar_FrameJni_nativeToImage<'caller>(
         .resolve::<ThrowRuntimeExAndDefault>()
 }
 
-/// `static native long nativeOpenSift(String packPath)`: a localizer over one pack built with
-/// the SIFT baseline; returns its handle (> 0).
+/// `static native long nativeOpen(String packPath, String modelPath)`: a localizer over one
+/// pack; `modelPath` null means the SIFT baseline, otherwise the learned network's safetensors
+/// file (the model the pack was built with). Returns its handle (> 0).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_org_lsar_FrameJni_nativeOpen<'caller>(
+    mut unowned_env: EnvUnowned<'caller>,
+    _class: JClass<'caller>,
+    pack_path: JString<'caller>,
+    model_path: JString<'caller>,
+) -> jlong {
+    open(&mut unowned_env, &pack_path, Some(&model_path))
+}
+
+/// `static native long nativeOpenSift(String packPath)`: `nativeOpen(packPath, null)`.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_org_lsar_FrameJni_nativeOpenSift<'caller>(
     mut unowned_env: EnvUnowned<'caller>,
     _class: JClass<'caller>,
     pack_path: JString<'caller>,
 ) -> jlong {
+    open(&mut unowned_env, &pack_path, None)
+}
+
+/// Opens a localizer and registers it. The model goes through UniFFI's [`ModelSource`]
+/// conversion, so both APIs report an unreadable weights file the same way
+/// ([`ApiError::ModelMismatch`], no path in the message).
+fn open<'caller>(
+    unowned_env: &mut EnvUnowned<'caller>,
+    pack_path: &JString<'caller>,
+    model_path: Option<&JString<'caller>>,
+) -> jlong {
     unowned_env
         .with_env(|env| -> Result<_, Fail> {
             let path = pack_path.try_to_string(env)?;
-            let loc = lsar_core::Localizer::open_paths(&[path], lsar_core::DescriptorModel::Sift)
-                .map_err(ApiError::from)?;
+            let source = match model_path {
+                Some(m) if !m.is_null() => ModelSource::LearnedFile { path: m.try_to_string(env)? },
+                _ => ModelSource::Sift,
+            };
+            let model = lsar_core::DescriptorModel::try_from(source)?;
+            let loc = lsar_core::Localizer::open_paths(&[path], model).map_err(ApiError::from)?;
             let mut map = registry()
                 .lock()
                 .map_err(|_| ApiError::Internal { detail: "registry poisoned".into() })?;

@@ -44,8 +44,34 @@ public final class JniTest {
         ByteBuffer slice = frame.duplicate().position(64).slice();
         check("slice address", FrameJniHooks.nativeFrameAddress(slice) == base + 64, "");
 
-        long h = FrameJni.nativeOpenSift(scene.resolve("scene.lsarpack").toString());
-        check("open", h > 0, "handle " + h);
+        String pack = scene.resolve("scene.lsarpack").toString();
+        // The scene pack is built with the SIFT baseline: a null model opens it; the shipped
+        // learned model (path relative to the repository root, the working directory of
+        // tests/bindings/run.sh) opens but does not match it; a missing file does not open.
+        Path learned = Path.of("models/lsar-desc-v1.safetensors");
+        check("learned model file present", Files.isRegularFile(learned), learned.toAbsolutePath().toString());
+        try {
+            long bad = FrameJni.nativeOpen(pack, learned.toString());
+            FrameJni.nativeClose(bad);
+            check("learned model on a SIFT pack throws", false, "handle " + bad);
+        } catch (RuntimeException e) {
+            String m = e.getMessage();
+            check("learned model on a SIFT pack throws", m.contains("model mismatch") && m.contains("pack built with"), m);
+        }
+        String missing = scene.resolve("no-such-model.safetensors").toString();
+        try {
+            long bad = FrameJni.nativeOpen(pack, missing);
+            FrameJni.nativeClose(bad);
+            check("missing model file throws", false, "handle " + bad);
+        } catch (RuntimeException e) {
+            String m = e.getMessage();
+            check("missing model file throws", m.contains("not readable") && !m.contains("no-such-model"), m);
+        }
+        long sift = FrameJni.nativeOpenSift(pack);
+        check("nativeOpenSift", sift > 0, "handle " + sift);
+        FrameJni.nativeClose(sift);
+        long h = FrameJni.nativeOpen(pack, null);
+        check("open", h > 0 && h != sift, "handle " + h);
         double[] cross = FrameJniHooks.nativeCross(h, frame, 640, 480, FrameJni.RGBA, 0, 0, 0, 0, 0, 20.0);
         check("nativeLocalize's path reads in place", cross[0] == (double) base && cross[1] == 640 && cross[2] == 480,
                 java.util.Arrays.toString(cross));

@@ -32,7 +32,14 @@ public final class FrameJni {
     public static native float[] nativeToImage(
             ByteBuffer frame, int width, int height, int format, int rotation, int rowStride);
 
-    /** A localizer over one pack built with the SIFT baseline; returns its handle. */
+    /**
+     * A localizer over one pack; returns its handle. {@code modelPath} is the learned
+     * network's safetensors file the pack was built with, or {@code null} for the SIFT
+     * baseline. Throws when the pack or the model does not open or they do not match.
+     */
+    public static native long nativeOpen(String packPath, String modelPath);
+
+    /** {@code nativeOpen(packPath, null)}: a pack built with the SIFT baseline. */
     public static native long nativeOpenSift(String packPath);
 
     /** Forgets a localizer (no-op for an unknown handle). */
