@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use lsar_desktop::dataset::policy::{TerrainSource, check_trainable, default_split};
-use lsar_desktop::dataset::{GenerateSpec, PairParams, Split, generate};
+use lsar_desktop::dataset::{GenerateSpec, PairParams, Sampling, Split, generate};
 use lsar_desktop::dem::{Crs, Dem, Vertical, load_dems};
 use lsar_desktop::render::TerrainModel;
 use lsar_desktop::synth::{DEFAULT_CENTER, SynthParams, synthesize};
@@ -18,6 +18,15 @@ pub enum SplitArg {
     Train,
     /// Validation (unseen terrain, held-out photo palette).
     Val,
+}
+
+/// Where view A's candidate pixels come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SamplingArg {
+    /// Keypoints of the Localizer's photo detector on A's photo-style image.
+    Keypoints,
+    /// Uniformly random pixels (LandscapeAR; mostly blank patches on untextured renders).
+    Random,
 }
 
 /// `lsar dataset` subcommands.
@@ -61,6 +70,9 @@ pub enum DatasetCommand {
         /// DEM name).
         #[arg(long)]
         region_id: Option<u32>,
+        /// Where view A's candidate pixels come from.
+        #[arg(long, value_enum, default_value = "keypoints")]
+        sampling: SamplingArg,
     },
 }
 
@@ -104,6 +116,7 @@ pub fn run(cmd: DatasetCommand) -> anyhow::Result<()> {
         seed,
         split,
         region_id,
+        sampling,
     } = cmd;
     let (source, d) = load(&dem, synth, crs.as_deref(), vertical)?;
     let model = TerrainModel::new(d).context("the DEM has no valid samples")?;
@@ -124,9 +137,20 @@ pub fn run(cmd: DatasetCommand) -> anyhow::Result<()> {
         pairs,
         seed,
         pairs_per_shard,
-        params: PairParams { per_pair, ..PairParams::default() },
+        params: PairParams {
+            per_pair,
+            sampling: match sampling {
+                SamplingArg::Keypoints => Sampling::Keypoints,
+                SamplingArg::Random => Sampling::Random,
+            },
+            ..PairParams::default()
+        },
     };
-    eprintln!("region {region} (id {region_id}), split {}, {pairs} pairs", split.as_str());
+    eprintln!(
+        "region {region} (id {region_id}), split {}, {pairs} pairs, {} sampling",
+        split.as_str(),
+        spec.params.sampling.as_str()
+    );
     let bar = ProgressBar::new(pairs as u64);
     bar.set_style(ProgressStyle::with_template(
         "{bar:30} {pos}/{len} pairs  [{elapsed_precise} < {eta_precise}]",
@@ -135,6 +159,7 @@ pub fn run(cmd: DatasetCommand) -> anyhow::Result<()> {
     bar.finish();
     let doc = serde_json::json!({
         "region": region, "region_id": region_id, "split": split.as_str(),
+        "sampling": spec.params.sampling.as_str(),
         "samples": report.samples, "pairs_ok": report.pairs_ok, "pairs_failed": report.pairs_failed,
         "shards": report.shards.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
     });

@@ -60,6 +60,13 @@ pub enum DatasetError {
         #[from]
         source: lsar_vision::VisionError,
     },
+    /// Detecting the Localizer's keypoints failed.
+    #[error("keypoint detection failed: {source}")]
+    Detect {
+        /// The core's error.
+        #[from]
+        source: lsar_core::CoreError,
+    },
     /// No training data in the given place.
     #[error("no {split} samples found")]
     Empty {

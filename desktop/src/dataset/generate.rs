@@ -120,6 +120,7 @@ pub fn generate(
         "height_m": [spec.params.height_m.0, spec.params.height_m.1],
         "baseline_m": [spec.params.baseline_m.0, spec.params.baseline_m.1],
         "match_radius_m": spec.params.match_radius_m,
+        "sampling": spec.params.sampling.as_str(),
         "held_out_palette_only_in_val": true,
     })
     .to_string();

@@ -6,11 +6,16 @@
 //! point that A sees. Both are rendered once (depth) and coloured twice: in the seeded photo
 //! style and in the render style of region packs. The images are rendered directly at their
 //! FOV-normalised width (`fov / 180 * 3000` px), so patches need no resampling.
-//! Correspondences go through depth: a random terrain pixel of A is unprojected, projected
-//! into B, and kept when B's own depth at that pixel unprojects to within 10 m of it (which
-//! also rejects occluded points). Up to `per_pair` (900) correspondences per pair; a density
-//! rejection keeps a point with probability `1 - count / max_count`, `count` being the points
-//! already kept in its 10 m voxel and `max_count` the running maximum over voxels.
+//! Correspondences go through depth: a candidate pixel of A is unprojected, projected into B,
+//! and kept when B's own depth at that pixel unprojects to within 10 m of it (which also
+//! rejects occluded points). The candidates are, by [`Sampling`], the keypoints of the
+//! Localizer's photo detector on A's photo-style image (the Localizer only describes
+//! patches there; the default of `lsar dataset pairs`) or uniformly random pixels
+//! (LandscapeAR's choice, made for orthophoto-textured renders; on untextured shaded
+//! terrain most such patches are blank). Up to `per_pair` (900) correspondences per pair;
+//! a density rejection keeps a point with probability `1 - count / max_count`, `count`
+//! being the points already kept in its 10 m voxel and `max_count` the running maximum over
+//! voxels.
 
 use std::collections::HashMap;
 
@@ -23,6 +28,10 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+mod sampling;
+
+pub use sampling::{Sampling, photo_keypoints};
+
 use super::error::Result;
 use super::policy::photo_seed_for;
 use super::shard::Split;
@@ -30,6 +39,7 @@ use crate::render::{
     CameraHeight, RenderCamera, RenderOptions, Style, Surface, TerrainModel, camera_position,
     colourise, render_surface,
 };
+use sampling::Candidates;
 
 /// Parameters of pair generation.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +60,9 @@ pub struct PairParams {
     pub max_depth_m: f64,
     /// FOV-normalised patch settings (64 px, reference width 3000).
     pub patch: PatchConfig,
+    /// Where view A's candidate pixels come from ([`Sampling::Random`] here;
+    /// `lsar dataset pairs` uses [`Sampling::Keypoints`] unless told otherwise).
+    pub sampling: Sampling,
 }
 
 impl Default for PairParams {
@@ -63,6 +76,7 @@ impl Default for PairParams {
             rejection_radius_m: 10.0,
             max_depth_m: 20_000.0,
             patch: PatchConfig::default(),
+            sampling: Sampling::Random,
         }
     }
 }
@@ -80,6 +94,12 @@ pub struct PairSamples {
     pub photo_b: Vec<u8>,
     /// ECEF points, metres.
     pub points: Vec<[f64; 3]>,
+    /// Patch centres in view A, pixels ((0, 0) = centre of the top-left pixel).
+    pub pixels_a: Vec<[f64; 2]>,
+    /// Patch centres in view B, pixels.
+    pub pixels_b: Vec<[f64; 2]>,
+    /// The cameras of views A and B (`None` only for an empty default).
+    pub cameras: Option<(RenderCamera, RenderCamera)>,
 }
 
 /// A view rendered in both styles.
@@ -242,16 +262,19 @@ impl<'a> PairGenerator<'a> {
             x >= half && y >= half && x <= w as f64 - 1.0 - half && y <= h as f64 - 1.0 - half
         };
         let (mut ka, mut kbs, mut pts) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..p.per_pair * 8 {
+        let mut candidates = Candidates::new(p.sampling, &a.photo, p.per_pair, rng)?;
+        while let Some([xa, ya]) = candidates.next(rng) {
             if pts.len() >= p.per_pair {
                 break;
             }
-            let (xa, ya) = (rng.random_range(0..sa.width), rng.random_range(0..sa.height));
-            if !inside(xa as f64, ya as f64, sa.width, sa.height) {
+            if !inside(xa, ya, sa.width, sa.height) {
                 continue;
             }
-            let Some(da) = depth_at(sa, xa, ya).filter(|d| *d < p.max_depth_m) else { continue };
-            let x = world_of(&a.camera, xa as f64, ya as f64, da);
+            // The 3D point is the one seen at the nearest pixel centre; `inside` keeps the
+            // rounded position in the image.
+            let (ia, ja) = (xa.round() as usize, ya.round() as usize);
+            let Some(da) = depth_at(sa, ia, ja).filter(|d| *d < p.max_depth_m) else { continue };
+            let x = world_of(&a.camera, ia as f64, ja as f64, da);
             let pc = pose_b.rotation() * x + pose_b.translation();
             if pc.z <= 1.0 {
                 continue;
@@ -269,7 +292,7 @@ impl<'a> PairGenerator<'a> {
             if !self.keep(&x, rng) {
                 continue;
             }
-            ka.push(Keypoint { x: xa as f64, y: ya as f64, sigma: 1.0, response: 0.0 });
+            ka.push(Keypoint { x: xa, y: ya, sigma: 1.0, response: 0.0 });
             kbs.push(Keypoint { x: u, y: v, sigma: 1.0, response: 0.0 });
             pts.push([x.x, x.y, x.z]);
         }
@@ -285,6 +308,9 @@ impl<'a> PairGenerator<'a> {
             render_a: cut(&a.render, &a.camera, &ka)?,
             photo_b: cut(&b.photo, &b.camera, &kbs)?,
             points: pts,
+            pixels_a: ka.iter().map(|k| [k.x, k.y]).collect(),
+            pixels_b: kbs.iter().map(|k| [k.x, k.y]).collect(),
+            cameras: Some((a.camera, b.camera)),
         })
     }
 }

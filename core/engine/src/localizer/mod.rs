@@ -43,7 +43,7 @@ use lsar_vision::{Image, MatchOptions, match_descriptors};
 pub use model::{DescriptorModel, SIFT_MODEL_ID};
 pub use options::{CancelToken, LocalizerOptions};
 pub use priors::{FovPrior, FovSource, HeadingPrior, Priors, angle_diff_deg};
-pub use query::{Detector, QueryFeatures, QueryOptions};
+pub use query::{Detector, QueryFeatures, QueryOptions, photo_keypoints};
 pub use result::{Localization, NotLocalized, Outcome, PriorKind, Reason, Timings, confidence};
 
 use crate::error::{CoreError, Result};

@@ -180,6 +180,30 @@ pub(crate) fn detect(image: &Image, options: &QueryOptions) -> Result<Detected> 
     Ok(Detected { resized, scale, keypoints, width, height })
 }
 
+/// The keypoints the Localizer describes on `image`, in `image`'s pixels ((0, 0) = centre of
+/// the top-left pixel), strongest first: the detection step of [`QueryOptions`] (resize so the
+/// longer side is at most `max_side_px`, detect, map back with `x = (x' + 0.5) / s - 0.5`).
+/// Training data samples its patches here so that it sees what the Localizer sees.
+///
+/// # Errors
+/// A zero-sized image, or the detector's error (an image smaller than its scale space).
+pub fn photo_keypoints(
+    image: &Image,
+    options: &QueryOptions,
+) -> Result<Vec<lsar_vision::Keypoint>> {
+    let detected = detect(image, options)?;
+    let (sx, sy) = detected.scale;
+    Ok(detected
+        .keypoints
+        .into_iter()
+        .map(|mut k| {
+            k.x = (k.x + 0.5) / sx - 0.5;
+            k.y = (k.y + 0.5) / sy - 0.5;
+            k
+        })
+        .collect())
+}
+
 impl Detected {
     /// Number of keypoints.
     pub(crate) fn len(&self) -> usize {
