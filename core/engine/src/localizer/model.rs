@@ -6,11 +6,11 @@
 //! has no weights, so a pack built with it carries the id [`SIFT_MODEL_ID`] and an all-zero
 //! hash.
 
-use candle_core::{DType, Device};
+use candle_core::DType;
 use lsar_pack::ModelId;
 use lsar_vision::descriptor::weights;
 use lsar_vision::{Branch, Config, Descriptor, DescriptorNet, Descriptors, HardTFeat, Patches};
-use lsar_vision::{SiftDescriptor, VisionError};
+use lsar_vision::{SiftDescriptor, VisionError, select_device};
 use sha2::{Digest, Sha256};
 
 use crate::error::{CoreError, Result};
@@ -95,18 +95,19 @@ impl DescriptorModel {
         })
     }
 
-    /// Loads the weights into a ready describer (CPU, F32).
+    /// Loads the weights into a ready describer (F32) on [`lsar_vision::select_device`]: the
+    /// CPU (and its fast inference path) unless the `cuda` or `metal` feature finds a GPU.
     ///
     /// # Errors
     /// [`CoreError::Vision`] for weights that do not load.
     pub(crate) fn load(&self) -> Result<Describer> {
         Ok(match self {
             Self::Learned { weights: bytes } => Describer::Learned(Box::new(
-                weights::load_from_bytes(&Config::default(), bytes, DType::F32, &Device::Cpu)?,
+                weights::load_from_bytes(&Config::default(), bytes, DType::F32, &select_device())?,
             )),
             Self::Sift => Describer::Sift(SiftDescriptor::default()),
             Self::HardTFeat { npz } => {
-                Describer::HardTFeat(Box::new(HardTFeat::from_npz_bytes(npz, &Device::Cpu)?))
+                Describer::HardTFeat(Box::new(HardTFeat::from_npz_bytes(npz, &select_device())?))
             }
         })
     }
