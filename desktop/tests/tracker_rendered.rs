@@ -67,17 +67,7 @@ struct Scene {
 
 fn scene() -> Scene {
     let terrain = synthesize(&SynthParams { seed: 1, ..SynthParams::default() }).unwrap();
-    let named: Vec<PoiEntry> = terrain
-        .summits
-        .iter()
-        .map(|s| PoiEntry {
-            name: s.name.clone(),
-            lat: s.lat,
-            lon: s.lon,
-            elevation_msl: s.elevation_msl,
-            prominence: f64::NAN,
-        })
-        .collect();
+    let named: Vec<PoiEntry> = terrain.summits.iter().map(PoiEntry::from).collect();
     let model = TerrainModel::new(Dem::new(vec![terrain.grid], Vertical::Egm96)).unwrap();
     let (lat, lon) = DEFAULT_CENTER;
     let bounds = bounds_around(lat, lon, 8.0).unwrap();

@@ -162,17 +162,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", args.out.display()))?;
     let terrain = synthesize(&SynthParams { seed: SEED, ..SynthParams::default() })
         .context("synthesizing the demo terrain")?;
-    let named: Vec<PoiEntry> = terrain
-        .summits
-        .iter()
-        .map(|s| PoiEntry {
-            name: s.name.clone(),
-            lat: s.lat,
-            lon: s.lon,
-            elevation_msl: s.elevation_msl,
-            prominence: f64::NAN,
-        })
-        .collect();
+    let named: Vec<PoiEntry> = terrain.summits.iter().map(PoiEntry::from).collect();
     let model = TerrainModel::new(Dem::new(vec![terrain.grid], Vertical::Egm96))
         .context("building the terrain model")?;
     let pack_path = args.out.join("demo.lsarpack");

@@ -29,6 +29,19 @@ pub struct PoiEntry {
     pub prominence: f64,
 }
 
+impl From<&crate::synth::Summit> for PoiEntry {
+    /// A named summit of the procedural terrain; its prominence is not known.
+    fn from(s: &crate::synth::Summit) -> Self {
+        Self {
+            name: s.name.clone(),
+            lat: s.lat,
+            lon: s.lon,
+            elevation_msl: s.elevation_msl,
+            prominence: f64::NAN,
+        }
+    }
+}
+
 fn bad(path: &Path, reason: impl Into<String>) -> PackBuildError {
     PackBuildError::PoiFile { path: path.to_path_buf(), reason: reason.into() }
 }

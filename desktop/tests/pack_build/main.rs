@@ -65,18 +65,7 @@ fn tiny(name: &str) -> BuildConfig {
 }
 
 fn summit_pois() -> Vec<PoiEntry> {
-    scene()
-        .terrain
-        .summits
-        .iter()
-        .map(|s| PoiEntry {
-            name: s.name.clone(),
-            lat: s.lat,
-            lon: s.lon,
-            elevation_msl: s.elevation_msl,
-            prominence: f64::NAN,
-        })
-        .collect()
+    scene().terrain.summits.iter().map(PoiEntry::from).collect()
 }
 
 fn build(
