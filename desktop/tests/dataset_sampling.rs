@@ -1,17 +1,19 @@
 //! Where pair correspondences are sampled: keypoint-sampled patches carry structure that
-//! random-pixel patches lack, every correspondence of either mode passes the 10 m depth
-//! check when re-rendered, detector keypoints map back to the caller's pixels, and the
-//! shard metadata records the mode.
+//! random-pixel patches lack, every correspondence of each mode passes the 10 m depth
+//! check when re-rendered, the two-detector mode adds view B's pack keypoints, detector
+//! keypoints map back to the caller's pixels, and the shard metadata records the mode.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use image::{Rgb, RgbImage};
 use lsar_core::localizer::QueryOptions;
 use lsar_desktop::dataset::{
     GenerateSpec, PairGenerator, PairParams, PairSamples, Sampling, Split, generate,
-    photo_keypoints, read_shard_metadata,
+    pack_keypoints, photo_keypoints, read_shard_metadata,
 };
 use lsar_desktop::dem::{Dem, Vertical};
-use lsar_desktop::render::{RenderCamera, RenderOptions, Surface, TerrainModel, render_surface};
+use lsar_desktop::render::{
+    RenderCamera, RenderOptions, Style, Surface, TerrainModel, colourise, render_surface,
+};
 use lsar_desktop::synth::{SynthParams, synthesize};
 use nalgebra::Vector3;
 
@@ -66,8 +68,9 @@ fn seen(cam: &RenderCamera, s: &Surface, px: [f64; 2]) -> Option<Vector3<f64>> {
     Some(cam.pose.rotation().transpose() * (c - cam.pose.translation()))
 }
 
-/// Re-renders both views and checks each correspondence: A's pixel sees the stored point,
-/// and B's pixel sees a point within the 10 m match radius of it.
+/// Re-renders both views and checks each correspondence: the pixel of the view it was
+/// sampled in (A, or B for the pack detector's keypoints) sees the stored point, and the
+/// other view's pixel sees a point within the 10 m match radius of it.
 fn check_depth(model: &TerrainModel, s: &PairSamples) {
     let (ca, cb) = s.cameras.unwrap();
     let options = RenderOptions { visible_radius_m: 60_000.0, ..RenderOptions::default() };
@@ -77,10 +80,10 @@ fn check_depth(model: &TerrainModel, s: &PairSamples) {
     assert_eq!(s.points.len(), s.pixels_b.len());
     for ((p, a), b) in s.points.iter().zip(&s.pixels_a).zip(&s.pixels_b) {
         let x = Vector3::new(p[0], p[1], p[2]);
-        let xa = seen(&ca, &sa, *a).expect("A's pixel sees terrain");
-        assert!((xa - x).norm() < 0.01, "A sees {:.3} m away", (xa - x).norm());
-        let xb = seen(&cb, &sb, *b).expect("B's pixel sees terrain");
-        assert!((xb - x).norm() <= 10.0, "B sees {:.2} m away", (xb - x).norm());
+        let da = (seen(&ca, &sa, *a).expect("A's pixel sees terrain") - x).norm();
+        let db = (seen(&cb, &sb, *b).expect("B's pixel sees terrain") - x).norm();
+        assert!(da.min(db) < 0.01, "the sampled view sees {:.3} m away", da.min(db));
+        assert!(da.max(db) <= 10.0, "the other view sees {:.2} m away", da.max(db));
         // Patches lie inside both images.
         assert!(a[0] >= 32.0 && a[1] >= 32.0 && a[0] <= (sa.width - 33) as f64);
         assert!(b[0] >= 32.0 && b[1] >= 32.0 && b[1] <= (sb.height - 33) as f64);
@@ -119,6 +122,37 @@ fn keypoint_patches_carry_structure_and_pass_the_depth_check() {
 }
 
 #[test]
+fn both_detectors_add_pack_keypoints_of_view_b() {
+    let model = terrain(7);
+    let options = RenderOptions { visible_radius_m: 60_000.0, ..RenderOptions::default() };
+    let mut gk = PairGenerator::new(&model, params(Sampling::Keypoints), Split::Train);
+    let mut gb = PairGenerator::new(&model, params(Sampling::Both), Split::Train);
+    let (mut n_kp, mut n_both, mut at_pack_kp) = (0, 0, 0);
+    for index in 0..3 {
+        let (Some(k), Some(b)) = (gk.pair(5, index).unwrap(), gb.pair(5, index).unwrap()) else {
+            continue;
+        };
+        check_depth(&model, &b);
+        n_kp += k.points.len();
+        n_both += b.points.len();
+        // B's pixels that are the pack detector's keypoints on B's render-style image,
+        // detected again here from an independent render of B.
+        let (_, cb) = b.cameras.unwrap();
+        let (sb, _) = render_surface(&model, &cb, &options).unwrap();
+        let render = colourise(&model, &cb, &sb, Style::Render);
+        let pack = pack_keypoints(&render, &sb).unwrap();
+        at_pack_kp += b
+            .pixels_b
+            .iter()
+            .filter(|p| pack.iter().any(|q| (q.x - p[0]).abs() < 1e-9 && (q.y - p[1]).abs() < 1e-9))
+            .count();
+    }
+    eprintln!("samples: keypoints {n_kp}, both {n_both} ({at_pack_kp} at B's pack keypoints)");
+    assert!(n_both >= 2 * n_kp.max(1), "both {n_both} vs keypoints {n_kp}");
+    assert!(2 * at_pack_kp >= n_both, "{at_pack_kp} of {n_both} at B's pack keypoints");
+}
+
+#[test]
 fn photo_keypoints_map_back_to_the_input_pixels() {
     // 2048 x 1536: the detector sees it at 1024 x 768. A bright disc at (1500.0, 700.0),
     // radius 12 px, on a dark background.
@@ -140,7 +174,7 @@ fn photo_keypoints_map_back_to_the_input_pixels() {
 #[test]
 fn shard_metadata_records_the_sampling() {
     let model = terrain(7);
-    for sampling in [Sampling::Keypoints, Sampling::Random] {
+    for sampling in [Sampling::Keypoints, Sampling::Random, Sampling::Both] {
         let dir = std::env::temp_dir().join(format!(
             "lsar-sampling-{}-{}",
             sampling.as_str(),

@@ -25,6 +25,8 @@ pub enum SplitArg {
 pub enum SamplingArg {
     /// Keypoints of the Localizer's photo detector on A's photo-style image.
     Keypoints,
+    /// Those and the pack detector's keypoints on B's render-style image.
+    Both,
     /// Uniformly random pixels (LandscapeAR; mostly blank patches on untextured renders).
     Random,
 }
@@ -70,8 +72,8 @@ pub enum DatasetCommand {
         /// DEM name).
         #[arg(long)]
         region_id: Option<u32>,
-        /// Where view A's candidate pixels come from.
-        #[arg(long, value_enum, default_value = "keypoints")]
+        /// Where the candidate pixels come from.
+        #[arg(long, value_enum, default_value = "both")]
         sampling: SamplingArg,
     },
 }
@@ -142,6 +144,7 @@ pub fn run(cmd: DatasetCommand) -> anyhow::Result<()> {
             sampling: match sampling {
                 SamplingArg::Keypoints => Sampling::Keypoints,
                 SamplingArg::Random => Sampling::Random,
+                SamplingArg::Both => Sampling::Both,
             },
             ..PairParams::default()
         },

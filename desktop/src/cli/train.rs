@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use candle_core::Device;
+use candle_core::{DType, Device};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use lsar_desktop::dataset::{PairDataset, Split};
@@ -91,8 +91,14 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Continue from `<out>/checkpoint` (its configuration wins over the flags).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "init")]
     resume: bool,
+    /// Start a new run (step 0, fresh optimiser state, the flags' configuration and
+    /// schedule) from these weights (safetensors with DESIGN.md's tensor names, F32 or F16)
+    /// instead of random ones: fine-tuning, or continuing a finished run with a new
+    /// schedule.
+    #[arg(long)]
+    init: Option<PathBuf>,
     /// Validate (and checkpoint) every N steps.
     #[arg(long, default_value_t = 500)]
     val_every: u64,
@@ -195,6 +201,16 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
             eprintln!("note: resuming with the checkpoint's configuration, not the flags'");
         }
         (t, s.history)
+    } else if let Some(init) = &a.init {
+        let weights = candle_core::safetensors::load(init, &Device::Cpu)
+            .with_context(|| format!("initial weights {}", init.display()))?;
+        let net = lsar_vision::Config::default();
+        let t = Trainer::from_tensors(config(&a), &net, &weights, DType::F32, &device)?;
+        let sha = ship::sha256_hex(&std::fs::read(init)?);
+        (
+            t,
+            json!({ "validation": [], "init": { "file": init.display().to_string(), "sha256": sha } }),
+        )
     } else {
         let t = Trainer::new(config(&a), &lsar_vision::Config::default(), &device)?;
         (t, json!({ "validation": [] }))

@@ -16,7 +16,9 @@ mod store;
 
 pub use error::{DatasetError, Result};
 pub use generate::{GenerateReport, GenerateSpec, check_split_consistency, generate};
-pub use pairs::{PairGenerator, PairParams, PairSamples, Sampling, photo_keypoints};
+pub use pairs::{
+    PairGenerator, PairParams, PairSamples, Sampling, pack_keypoints, photo_keypoints,
+};
 pub use shard::{
     PairShard, SHARD_FORMAT, SHARD_VERSION, Split, read_shard, read_shard_metadata,
     shard_from_bytes, shard_to_bytes, write_shard,

@@ -12,7 +12,8 @@
 //! Localizer's photo detector on A's photo-style image (the Localizer only describes
 //! patches there; the default of `lsar dataset pairs`) or uniformly random pixels
 //! (LandscapeAR's choice, made for orthophoto-textured renders; on untextured shaded
-//! terrain most such patches are blank). Up to `per_pair` (900) correspondences per pair;
+//! terrain most such patches are blank), or both detectors: A's photo keypoints and the pack
+//! detector's keypoints of B's render, each transferred to the other view the same way. Up to `per_pair` (900) correspondences per pair;
 //! a density rejection keeps a point with probability `1 - count / max_count`, `count`
 //! being the points already kept in its 10 m voxel and `max_count` the running maximum over
 //! voxels.
@@ -30,7 +31,7 @@ use rand_chacha::ChaCha8Rng;
 
 mod sampling;
 
-pub use sampling::{Sampling, photo_keypoints};
+pub use sampling::{Sampling, pack_keypoints, photo_keypoints};
 
 use super::error::Result;
 use super::policy::photo_seed_for;
@@ -39,7 +40,7 @@ use crate::render::{
     CameraHeight, RenderCamera, RenderOptions, Style, Surface, TerrainModel, camera_position,
     colourise, render_surface,
 };
-use sampling::Candidates;
+use sampling::{Candidates, Side};
 
 /// Parameters of pair generation.
 #[derive(Debug, Clone, PartialEq)]
@@ -253,48 +254,68 @@ impl<'a> PairGenerator<'a> {
         true
     }
 
+    /// The pixel of `to` that sees the terrain point seen at `(x, y)` in `from`, with that
+    /// point: `None` when the point is sky, beyond `max_depth_m`, outside `to`'s patch-safe
+    /// area, behind it, or occluded there (`to`'s own depth unprojects more than
+    /// `match_radius_m` away).
+    fn transfer(&self, from: &View, to: &View, x: f64, y: f64) -> Option<([f64; 2], Vector3<f64>)> {
+        let p = &self.params;
+        let half = p.patch.size as f64 / 2.0;
+        let inside = |x: f64, y: f64, s: &Surface| {
+            x >= half
+                && y >= half
+                && x <= s.width as f64 - 1.0 - half
+                && y <= s.height as f64 - 1.0 - half
+        };
+        if !inside(x, y, &from.surface) {
+            return None;
+        }
+        // The 3D point is the one seen at the nearest pixel centre; `inside` keeps the
+        // rounded position in the image.
+        let (i, j) = (x.round() as usize, y.round() as usize);
+        let d = depth_at(&from.surface, i, j).filter(|d| *d < p.max_depth_m)?;
+        let point = world_of(&from.camera, i as f64, j as f64, d);
+        let (k, pose) = (&to.camera.intrinsics, &to.camera.pose);
+        let pc = pose.rotation() * point + pose.translation();
+        if pc.z <= 1.0 {
+            return None;
+        }
+        let u = k.focal_px * pc.x / pc.z + k.principal_point.x;
+        let v = k.focal_px * pc.y / pc.z + k.principal_point.y;
+        if !inside(u, v, &to.surface) {
+            return None;
+        }
+        let (iu, iv) = (u.round() as usize, v.round() as usize);
+        let dt = depth_at(&to.surface, iu, iv)?;
+        let seen = world_of(&to.camera, iu as f64, iv as f64, dt);
+        ((seen - point).norm() <= p.match_radius_m).then_some(([u, v], point))
+    }
+
     fn correspond<R: Rng>(&mut self, a: &View, b: &View, rng: &mut R) -> Result<PairSamples> {
         let p = self.params.clone();
-        let half = p.patch.size as f64 / 2.0;
-        let (sa, sb) = (&a.surface, &b.surface);
-        let (kb, pose_b) = (&b.camera.intrinsics, &b.camera.pose);
-        let inside = |x: f64, y: f64, w: usize, h: usize| {
-            x >= half && y >= half && x <= w as f64 - 1.0 - half && y <= h as f64 - 1.0 - half
-        };
         let (mut ka, mut kbs, mut pts) = (Vec::new(), Vec::new(), Vec::new());
-        let mut candidates = Candidates::new(p.sampling, &a.photo, p.per_pair, rng)?;
-        while let Some([xa, ya]) = candidates.next(rng) {
+        let mut candidates =
+            Candidates::new(p.sampling, &a.photo, (&b.render, &b.surface), p.per_pair, rng)?;
+        while let Some((side, [x, y])) = candidates.next(rng) {
             if pts.len() >= p.per_pair {
                 break;
             }
-            if !inside(xa, ya, sa.width, sa.height) {
-                continue;
-            }
-            // The 3D point is the one seen at the nearest pixel centre; `inside` keeps the
-            // rounded position in the image.
-            let (ia, ja) = (xa.round() as usize, ya.round() as usize);
-            let Some(da) = depth_at(sa, ia, ja).filter(|d| *d < p.max_depth_m) else { continue };
-            let x = world_of(&a.camera, ia as f64, ja as f64, da);
-            let pc = pose_b.rotation() * x + pose_b.translation();
-            if pc.z <= 1.0 {
-                continue;
-            }
-            let u = kb.focal_px * pc.x / pc.z + kb.principal_point.x;
-            let v = kb.focal_px * pc.y / pc.z + kb.principal_point.y;
-            if !inside(u, v, sb.width, sb.height) {
-                continue;
-            }
-            let (ub, vb) = (u.round() as usize, v.round() as usize);
-            let Some(db) = depth_at(sb, ub, vb) else { continue };
-            if (world_of(&b.camera, ub as f64, vb as f64, db) - x).norm() > p.match_radius_m {
-                continue;
-            }
-            if !self.keep(&x, rng) {
+            let ([xa, ya], [xb, yb], point) = match side {
+                Side::A => {
+                    let Some((q, point)) = self.transfer(a, b, x, y) else { continue };
+                    ([x, y], q, point)
+                }
+                Side::B => {
+                    let Some((q, point)) = self.transfer(b, a, x, y) else { continue };
+                    (q, [x, y], point)
+                }
+            };
+            if !self.keep(&point, rng) {
                 continue;
             }
             ka.push(Keypoint { x: xa, y: ya, sigma: 1.0, response: 0.0 });
-            kbs.push(Keypoint { x: u, y: v, sigma: 1.0, response: 0.0 });
-            pts.push([x.x, x.y, x.z]);
+            kbs.push(Keypoint { x: xb, y: yb, sigma: 1.0, response: 0.0 });
+            pts.push([point.x, point.y, point.z]);
         }
         let cut = |img: &RgbImage, cam: &RenderCamera, kps: &[Keypoint]| -> Result<Vec<u8>> {
             let im = Image::from_u8(img.width() as usize, img.height() as usize, 3, img.as_raw())?;

@@ -58,38 +58,48 @@ impl PairDataset {
     pub fn from_shards(shards: &[PairShard]) -> Result<Self> {
         let mut out = Self::default();
         for sh in shards {
-            sh.validate()?;
-            if out.tags.is_empty() {
-                out.patch_size = sh.patch_size;
-            } else if sh.patch_size != out.patch_size {
-                return Err(DatasetError::Format { reason: "mixed patch sizes".into() });
-            }
-            let src = [&sh.photo_a, &sh.render_b, &sh.render_a, &sh.photo_b];
-            for (dst, s) in out.sets.iter_mut().zip(src) {
-                dst.extend_from_slice(s);
-            }
-            let o = sh.origin_ecef;
-            out.tags.extend(sh.points.iter().map(|p| PointTag {
-                region: sh.region_id,
-                ecef: [o[0] + f64::from(p[0]), o[1] + f64::from(p[1]), o[2] + f64::from(p[2])],
-            }));
+            out.append(sh)?;
         }
         Ok(out)
     }
 
-    /// Loads every `*.safetensors` shard of `split` in `dir` (sorted by file name).
+    /// Appends one shard's samples.
+    ///
+    /// # Errors
+    /// Shard validation errors; [`DatasetError::Format`] for a patch size other than the
+    /// samples' already held.
+    pub fn append(&mut self, sh: &PairShard) -> Result<()> {
+        sh.validate()?;
+        if self.tags.is_empty() {
+            self.patch_size = sh.patch_size;
+        } else if sh.patch_size != self.patch_size {
+            return Err(DatasetError::Format { reason: "mixed patch sizes".into() });
+        }
+        let src = [&sh.photo_a, &sh.render_b, &sh.render_a, &sh.photo_b];
+        for (dst, s) in self.sets.iter_mut().zip(src) {
+            dst.extend_from_slice(s);
+        }
+        let o = sh.origin_ecef;
+        self.tags.extend(sh.points.iter().map(|p| PointTag {
+            region: sh.region_id,
+            ecef: [o[0] + f64::from(p[0]), o[1] + f64::from(p[1]), o[2] + f64::from(p[2])],
+        }));
+        Ok(())
+    }
+
+    /// Loads every `*.safetensors` shard of `split` in `dir` (sorted by file name), one
+    /// shard in memory at a time besides the samples.
     ///
     /// # Errors
     /// I/O and shard errors; [`DatasetError::Empty`] when no sample of the split is found.
     pub fn load_dir(dir: &Path, split: Split) -> Result<Self> {
-        let mut shards = Vec::new();
+        let mut data = Self::default();
         for p in shard_paths(dir)? {
             let meta = read_shard_metadata(&p)?;
             if meta.get("split").map(String::as_str) == Some(split.as_str()) {
-                shards.push(read_shard(&p)?);
+                data.append(&read_shard(&p)?)?;
             }
         }
-        let data = Self::from_shards(&shards)?;
         if data.is_empty() {
             return Err(DatasetError::Empty { split: split.as_str() });
         }
