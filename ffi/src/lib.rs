@@ -53,8 +53,9 @@ pub use records::{
     OverlayOptions, Priors, Vec3,
 };
 pub use tracker::{
-    FixRejectionReason, FixRequest, FixResult, GpsSample, GyroBias, RotationSample, SensorFrame,
-    TrackedPose, Tracker, TrackerSettings, TrackingMode, VisualFix, tracker_default_settings,
+    FixRejectionReason, FixRequest, FixResult, GpsSample, GyroBias, LabelSettings, RotationSample,
+    SensorFrame, TrackedPose, Tracker, TrackerSettings, TrackingMode, VisualFix,
+    label_default_settings, tracker_default_settings,
 };
 
 /// The version of this library (the workspace version), e.g. to log next to bug reports.

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use lsar_core::geometry::{Camera, CameraPose, Geodetic};
 use lsar_core::overlay::{
-    Egm96Exact, HorizonProfile, HorizonTolerance, NoOcclusion, ResolvedPoi, pois_from_pack,
-    resolve_pois,
+    DeclutterOptions, Egm96Exact, HorizonProfile, HorizonTolerance, LabelSize, NoOcclusion,
+    OverlayOptions, ResolvedPoi, pois_from_pack, resolve_pois,
 };
 use lsar_core::pack::PackReader;
 use lsar_core::tracker as core;
@@ -284,6 +284,138 @@ impl From<TrackerSettings> for core::TrackerOptions {
     }
 }
 
+/// How the tracker's labels are laid out and stabilised (lsar-core's `LabelOptions`); the
+/// field defaults are lsar-core's ([`label_default_settings`]).
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct LabelSettings {
+    /// Drop POIs farther than this, metres; none: no limit.
+    #[uniffi(default = None)]
+    pub max_distance_m: Option<f64>,
+    /// Keep POIs hidden behind the horizon (with `visible: false`).
+    #[uniffi(default = false)]
+    pub include_hidden: bool,
+    /// Box width per character of the name, pixels (ignored with `fixed_width_px`).
+    #[uniffi(default = 8.0)]
+    pub char_width_px: f64,
+    /// Space left and right of the name, pixels (ignored with `fixed_width_px`).
+    #[uniffi(default = 4.0)]
+    pub padding_px: f64,
+    /// Every box this wide instead of sized from the name, pixels.
+    #[uniffi(default = None)]
+    pub fixed_width_px: Option<f64>,
+    /// Box height, pixels.
+    #[uniffi(default = 18.0)]
+    pub box_height_px: f64,
+    /// Length of the leader line from the POI up to its box, pixels.
+    #[uniffi(default = 30.0)]
+    pub leader_px: f64,
+    /// Smallest free space between two shown boxes, pixels.
+    #[uniffi(default = 2.0)]
+    pub gap_px: f64,
+    /// Show at most this many labels (the highest-priority ones).
+    #[uniffi(default = None)]
+    pub max_labels: Option<u32>,
+    /// Drop POIs less prominent than this (and those of unknown prominence), metres.
+    #[uniffi(default = None)]
+    pub min_prominence_m: Option<f64>,
+    /// Overlap beyond the gap that a shown label tolerates before hiding, pixels.
+    #[uniffi(default = 6.0)]
+    pub margin_px: f64,
+    /// Frames a shown label must be covered before it hides.
+    #[uniffi(default = 5)]
+    pub hide_after_frames: u32,
+    /// Frames a hidden label must be clear before it shows.
+    #[uniffi(default = 3)]
+    pub show_after_frames: u32,
+    /// Smoothing of label positions (1-euro filter): cutoff at rest, Hz.
+    #[uniffi(default = 1.5)]
+    pub min_cutoff_hz: f64,
+    /// Smoothing: cutoff increase per pixel/s of label speed, Hz.
+    #[uniffi(default = 0.05)]
+    pub beta: f64,
+    /// Smoothing: cutoff of the speed estimate, Hz.
+    #[uniffi(default = 1.0)]
+    pub derivative_cutoff_hz: f64,
+}
+
+/// lsar-core's default [`LabelSettings`].
+#[uniffi::export]
+pub fn label_default_settings() -> LabelSettings {
+    core::LabelOptions::default().into()
+}
+
+impl From<core::LabelOptions> for LabelSettings {
+    fn from(o: core::LabelOptions) -> Self {
+        let d = o.overlay.declutter;
+        let (char_width_px, padding_px, fixed_width_px, box_height_px) = match d.size {
+            LabelSize::FromName { char_width_px, height_px, padding_px } => {
+                (char_width_px, padding_px, None, height_px)
+            }
+            LabelSize::Fixed { width_px, height_px } => {
+                // The name-sized fields keep lsar-core's defaults.
+                let (char_width_px, padding_px) = match DeclutterOptions::default().size {
+                    LabelSize::FromName { char_width_px, padding_px, .. } => {
+                        (char_width_px, padding_px)
+                    }
+                    LabelSize::Fixed { .. } => (0.0, 0.0),
+                };
+                (char_width_px, padding_px, Some(width_px), height_px)
+            }
+        };
+        Self {
+            max_distance_m: o.overlay.max_distance_m,
+            include_hidden: o.overlay.include_hidden,
+            char_width_px,
+            padding_px,
+            fixed_width_px,
+            box_height_px,
+            leader_px: d.leader_px,
+            gap_px: d.gap_px,
+            max_labels: d.max_labels.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            min_prominence_m: d.min_prominence_m,
+            margin_px: o.margin_px,
+            hide_after_frames: o.hide_after_frames,
+            show_after_frames: o.show_after_frames,
+            min_cutoff_hz: o.min_cutoff_hz,
+            beta: o.beta,
+            derivative_cutoff_hz: o.derivative_cutoff_hz,
+        }
+    }
+}
+
+impl From<LabelSettings> for core::LabelOptions {
+    fn from(s: LabelSettings) -> Self {
+        let size = match s.fixed_width_px {
+            Some(width_px) => LabelSize::Fixed { width_px, height_px: s.box_height_px },
+            None => LabelSize::FromName {
+                char_width_px: s.char_width_px,
+                height_px: s.box_height_px,
+                padding_px: s.padding_px,
+            },
+        };
+        let declutter = DeclutterOptions {
+            size,
+            leader_px: s.leader_px,
+            gap_px: s.gap_px,
+            max_labels: s.max_labels.map(|n| n as usize),
+            min_prominence_m: s.min_prominence_m,
+        };
+        Self {
+            overlay: OverlayOptions {
+                max_distance_m: s.max_distance_m,
+                include_hidden: s.include_hidden,
+                declutter,
+            },
+            margin_px: s.margin_px,
+            hide_after_frames: s.hide_after_frames,
+            show_after_frames: s.show_after_frames,
+            min_cutoff_hz: s.min_cutoff_hz,
+            beta: s.beta,
+            derivative_cutoff_hz: s.derivative_cutoff_hz,
+        }
+    }
+}
+
 /// A gyro bias estimate.
 #[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
 pub struct GyroBias {
@@ -377,6 +509,7 @@ const HORIZON_REFRESH_M: f64 = 50.0;
 struct State {
     tracker: lsar_core::Tracker,
     overlay: Option<Overlay>,
+    labels: core::LabelOptions,
 }
 
 /// Fuses the phone's sensors with visual fixes into a pose per camera frame; thread-safe.
@@ -402,7 +535,8 @@ impl Tracker {
     #[uniffi::constructor]
     pub fn new(settings: TrackerSettings) -> Result<Arc<Self>, ApiError> {
         let tracker = lsar_core::Tracker::new(settings.into())?;
-        Ok(Arc::new(Self { inner: Mutex::new(State { tracker, overlay: None }) }))
+        let state = State { tracker, overlay: None, labels: core::LabelOptions::default() };
+        Ok(Arc::new(Self { inner: Mutex::new(state) }))
     }
 
     /// Processes one camera frame; returns the displayed pose, or none while uninitialised.
@@ -493,6 +627,22 @@ impl Tracker {
         Ok(())
     }
 
+    /// Lays out and stabilises [`Self::labels`] with `settings` from now on.
+    ///
+    /// # Errors
+    /// [`ApiError::InvalidInput`] for a negative or non-finite length, rate or limit.
+    pub fn set_label_settings(&self, settings: LabelSettings) -> Result<(), ApiError> {
+        let options = core::LabelOptions::from(settings);
+        options.validate()?;
+        self.lock().labels = options;
+        Ok(())
+    }
+
+    /// The settings [`Self::labels`] uses.
+    pub fn label_settings(&self) -> LabelSettings {
+        self.lock().labels.into()
+    }
+
     /// Labels for the displayed pose of the latest frame (camera of `width` x `height`
     /// pixels and horizontal FOV `hfov_deg`), smoothed and decluttered with hysteresis;
     /// empty while uninitialised or without [`Self::set_overlay_pack`].
@@ -503,7 +653,7 @@ impl Tracker {
         let camera = Camera::from_hfov_deg(width, height, hfov_deg);
         camera.validate().map_err(|_| ApiError::input("camera size or field of view"))?;
         let mut state = self.lock();
-        let State { tracker, overlay } = &mut *state;
+        let State { tracker, overlay, labels: options } = &mut *state;
         let (Some(overlay), Some(pose)) = (overlay.as_mut(), tracker.state()) else {
             return Ok(Vec::new());
         };
@@ -518,10 +668,9 @@ impl Tracker {
             )?;
             overlay.horizon = Some((center, profile));
         }
-        let options = core::LabelOptions::default();
         let labels = match overlay.horizon.as_ref().and_then(|(_, p)| p.as_ref()) {
-            Some(profile) => tracker.labels(&camera, &overlay.pois, profile, &options)?,
-            None => tracker.labels(&camera, &overlay.pois, &NoOcclusion, &options)?,
+            Some(profile) => tracker.labels(&camera, &overlay.pois, profile, options)?,
+            None => tracker.labels(&camera, &overlay.pois, &NoOcclusion, options)?,
         };
         Ok(labels.into_iter().map(Label::from).collect())
     }
@@ -542,6 +691,24 @@ mod tests {
         let mut bad = s;
         bad.drift_budget_deg = f64::NAN;
         assert!(matches!(Tracker::new(bad), Err(ApiError::InvalidInput { .. })));
+    }
+
+    #[test]
+    fn label_settings_round_trip_and_are_validated() {
+        let s = label_default_settings();
+        assert_eq!(core::LabelOptions::from(s), core::LabelOptions::default());
+        let fixed = LabelSettings { fixed_width_px: Some(120.0), max_labels: Some(7), ..s };
+        let o = core::LabelOptions::from(fixed);
+        assert_eq!(o.overlay.declutter.size, LabelSize::Fixed { width_px: 120.0, height_px: 18.0 });
+        assert_eq!(LabelSettings::from(o), fixed);
+        let tracker = Tracker::new(tracker_default_settings()).unwrap();
+        tracker.set_label_settings(fixed).unwrap();
+        assert_eq!(tracker.label_settings(), fixed);
+        let bad = LabelSettings { min_cutoff_hz: 0.0, ..s };
+        assert!(matches!(tracker.set_label_settings(bad), Err(ApiError::InvalidInput { .. })));
+        let bad = LabelSettings { gap_px: f64::NAN, ..s };
+        assert!(matches!(tracker.set_label_settings(bad), Err(ApiError::InvalidInput { .. })));
+        assert_eq!(tracker.label_settings(), fixed);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Per-frame cost of the `Tracker`: one `update` (gyro rate, gravity, compass every third
-//! frame) plus `labels` for 50 POIs (projection, smoothing, declutter with hysteresis); the
+//! frame; also with the phone still, where the still detector tests its longest stretch)
+//! plus `labels` for 50 POIs (projection, smoothing, declutter with hysteresis); the
 //! phone pans +-23 degrees around north, where the POIs are. Also the cost of one visual fix
 //! captured 8 frames (0.27 s) before it is applied (`update` + `apply_fix`, the fix being the
 //! tracker's own pose of that frame, so it is accepted).
@@ -74,6 +75,21 @@ fn bench(c: &mut Criterion) {
             black_box(tracker.update(&frame(k)).unwrap())
         });
     });
+    // A still phone: the still detector holds and tests its longest stretch (2 s, 60 frames).
+    let mut still = Tracker::new(TrackerOptions::default()).unwrap();
+    let still_frame = |j: u32| FrameInput {
+        rotation: RotationInput::Rate(Vector3::new(0.006, -0.008, 0.005)),
+        ..frame(j)
+    };
+    let mut j = 0;
+    still.update(&still_frame(j)).unwrap();
+    c.bench_function("tracker update only, phone still", |b| {
+        b.iter(|| {
+            j += 1;
+            black_box(still.update(&still_frame(j)).unwrap())
+        });
+    });
+    eprintln!("still stretches used: {:?}", still.still_counts());
     c.bench_function("tracker update + labels (50 POIs)", |b| {
         b.iter(|| {
             k += 1;

@@ -4,6 +4,12 @@
 //! gravity with 0.3 deg noise; a compass 7 deg off with 2 deg noise at 10 Hz; visual fixes
 //! = ground truth + 0.05 deg noise, captured when `needs_fix()` asks (from t = 2 s: the first
 //! Localizer run takes a while) and delivered 0.25 s later; 50 seeds, cold and warm start.
+//!
+//! The hand (an assumption about real sessions, stated here): the user holds the phone up
+//! still for the first second after the app opens (framing the view while it starts), then
+//! starts panning (speed ramping up over 0.5 s). "Still" is a hand-held phone: tremor (two
+//! 8-12 Hz oscillations of 0.01 deg per axis, about 0.015 rad/s rms in the gyro) and body
+//! sway (three 0.2-1 Hz oscillations of 0.08 deg per axis), present over the whole session.
 //! Fixes from the real Localizer on rendered frames: `desktop/tests/tracker_rendered.rs`.
 #![allow(clippy::unwrap_used, clippy::panic)] // test helpers and assertions
 
@@ -21,6 +27,10 @@ use rand_chacha::ChaCha8Rng;
 const HZ: f64 = 30.0;
 const COMPASS_BIAS_DEG: f64 = 7.0;
 const FIX_LATENCY_S: f64 = 0.25;
+/// The phone is held still this long after the app opens, seconds.
+const STILL_S: f64 = 1.0;
+/// Then the panning speed ramps up over this long, seconds.
+const RAMP_S: f64 = 0.5;
 
 fn position() -> Geodetic {
     Geodetic::new(46.0, 7.5, 2500.0)
@@ -37,21 +47,55 @@ fn small_rotation(rng: &mut ChaCha8Rng, sigma_deg: f64) -> UnitQuaternion<f64> {
     UnitQuaternion::from_scaled_axis(Vector3::new(gauss(rng), gauss(rng), gauss(rng)) * s)
 }
 
-/// Ground-truth yaw, pitch, roll (degrees) at time t: panning and tilting.
-fn gt_angles(t: f64) -> (f64, f64, f64) {
+/// Yaw, pitch, roll (degrees) of the panning path at path time u: panning and tilting.
+fn gt_angles(u: f64) -> (f64, f64, f64) {
     let tau = std::f64::consts::TAU;
     (
-        200.0 + 40.0 * (tau * t / 20.0).sin(),
-        3.0 + 5.0 * (tau * t / 13.0).sin(),
-        2.0 * (tau * t / 7.0).sin(),
+        200.0 + 40.0 * (tau * u / 20.0).sin(),
+        3.0 + 5.0 * (tau * u / 13.0).sin(),
+        2.0 * (tau * u / 7.0).sin(),
     )
 }
 
-/// Ground-truth `R_enu_from_cam`.
-fn gt_q(t: f64) -> UnitQuaternion<f64> {
-    let (y, p, r) = gt_angles(t);
+/// `R_enu_from_cam` of the panning path at path time u.
+fn gt_q(u: f64) -> UnitQuaternion<f64> {
+    let (y, p, r) = gt_angles(u);
     let m = cam_from_enu_rotation(y, p, r).transpose();
     UnitQuaternion::from_rotation_matrix(&Rotation3::from_matrix_unchecked(m))
+}
+
+/// Path time at session time t: 0 while held still, then the speed ramps up linearly.
+fn path_time(t: f64) -> f64 {
+    let s = (t - STILL_S).max(0.0);
+    if s < RAMP_S { s * s / (2.0 * RAMP_S) } else { s - 0.5 * RAMP_S }
+}
+
+/// Oscillations (axis, amplitude rad, frequency Hz, phase rad) of a hand holding the phone.
+struct Hand(Vec<(usize, f64, f64, f64)>);
+
+impl Hand {
+    fn new(rng: &mut ChaCha8Rng) -> Self {
+        let mut waves = vec![];
+        for axis in 0..3 {
+            for (n, amp_deg, f_lo, f_hi) in [(2, 0.01, 8.0, 12.0), (3, 0.08, 0.2, 1.0)] {
+                for _ in 0..n {
+                    let f = f_lo + (f_hi - f_lo) * rng.random::<f64>();
+                    let phase = std::f64::consts::TAU * rng.random::<f64>();
+                    waves.push((axis, f64::to_radians(amp_deg), f, phase));
+                }
+            }
+        }
+        Self(waves)
+    }
+
+    /// The hand's rotation (camera frame) at t.
+    fn at(&self, t: f64) -> UnitQuaternion<f64> {
+        let mut v = Vector3::zeros();
+        for &(axis, amp, f, phase) in &self.0 {
+            v[axis] += amp * (std::f64::consts::TAU * f * t + phase).sin();
+        }
+        UnitQuaternion::from_scaled_axis(v)
+    }
 }
 
 fn pose_of(enu_from_cam: &UnitQuaternion<f64>) -> CameraPose {
@@ -62,46 +106,61 @@ fn pose_of(enu_from_cam: &UnitQuaternion<f64>) -> CameraPose {
     CameraPose::from_rotation_center(q, &position().to_ecef())
 }
 
-/// Angle in degrees between a pose and the ground truth at t.
-fn error_deg(pose: &CameraPose, t: f64) -> f64 {
-    pose.quaternion().angle_to(&pose_of(&gt_q(t)).quaternion()).to_degrees()
+/// Angle in degrees between a pose and the orientation `truth` (`R_enu_from_cam`).
+fn error_deg(pose: &CameraPose, truth: &UnitQuaternion<f64>) -> f64 {
+    pose.quaternion().angle_to(&pose_of(truth).quaternion()).to_degrees()
 }
 
-fn yaw_error_deg(pose: &CameraPose, t: f64) -> f64 {
-    wrap_deg(pose.angles_deg().yaw_deg - gt_angles(t).0)
+fn yaw_error_deg(pose: &CameraPose, truth: &UnitQuaternion<f64>) -> f64 {
+    wrap_deg(pose.angles_deg().yaw_deg - pose_of(truth).angles_deg().yaw_deg)
 }
 
-/// The simulated phone.
+/// The session's path: still, then panning and tilting.
+fn session_path(t: f64) -> UnitQuaternion<f64> {
+    gt_q(path_time(t))
+}
+
+/// The simulated phone: `path` held by a hand.
 struct Sim {
     rng: ChaCha8Rng,
+    hand: Hand,
+    path: fn(f64) -> UnitQuaternion<f64>,
     bias: Vector3<f64>,
     k: usize,
 }
 
 impl Sim {
     fn new(seed: u64) -> Self {
-        Self {
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            bias: Vector3::new(0.006, -0.008, 0.005),
-            k: 0,
-        }
+        Self::with_path(seed, session_path)
+    }
+
+    fn with_path(seed: u64, path: fn(f64) -> UnitQuaternion<f64>) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let hand = Hand::new(&mut rng);
+        Self { rng, hand, path, bias: Vector3::new(0.006, -0.008, 0.005), k: 0 }
     }
 
     fn t(&self) -> f64 {
         self.k as f64 / HZ
     }
 
+    /// Ground-truth `R_enu_from_cam` at t.
+    fn truth(&self, t: f64) -> UnitQuaternion<f64> {
+        (self.path)(t) * self.hand.at(t)
+    }
+
     /// The next frame's sensor data.
     fn frame(&mut self) -> FrameInput {
         self.k += 1;
         let (t, dt) = (self.t(), 1.0 / HZ);
-        let body = gt_q(t - dt).inverse() * gt_q(t);
+        let body = self.truth(t - dt).inverse() * self.truth(t);
         let noise = Vector3::new(gauss(&mut self.rng), gauss(&mut self.rng), gauss(&mut self.rng));
         let rate = body.scaled_axis() / dt + self.bias + noise * (2e-4 / dt.sqrt());
-        let down = gt_q(t).inverse() * Vector3::new(0.0, 0.0, -1.0);
+        let down = self.truth(t).inverse() * Vector3::new(0.0, 0.0, -1.0);
         let gravity = small_rotation(&mut self.rng, 0.3) * down;
+        let yaw = pose_of(&self.truth(t)).angles_deg().yaw_deg;
         let compass = self.k.is_multiple_of(3).then(|| CompassReading {
-            yaw_deg: gt_angles(t).0 + COMPASS_BIAS_DEG + 2.0 * gauss(&mut self.rng),
+            yaw_deg: yaw + COMPASS_BIAS_DEG + 2.0 * gauss(&mut self.rng),
             accuracy_deg: 0.0,
         });
         let gps = (self.k % 30 == 1).then_some(GpsFix { position: position(), accuracy_m: 5.0 });
@@ -116,7 +175,7 @@ impl Sim {
 
     /// A fix of the frame at time t, off the truth by `extra` (world frame) and 0.05 deg noise.
     fn fix(&mut self, t: f64, extra: UnitQuaternion<f64>) -> VisualFix {
-        let q = extra * small_rotation(&mut self.rng, 0.05) * gt_q(t);
+        let q = extra * small_rotation(&mut self.rng, 0.05) * self.truth(t);
         VisualFix { cam_from_world: pose_of(&q), timestamp_s: t, confidence: 0.9, inliers: 150 }
     }
 }
@@ -154,11 +213,12 @@ fn run_session(tracker: &mut Tracker, sim: &mut Sim, seconds: f64) -> Run {
             in_flight = Some(t);
         }
         let Some(s) = tracker.state().or(state) else { continue };
+        let truth = sim.truth(t);
         run.frames.push((
             t,
-            error_deg(&s.pose, t),
-            error_deg(&s.filter_pose, t),
-            yaw_error_deg(&s.pose, t),
+            error_deg(&s.pose, &truth),
+            error_deg(&s.filter_pose, &truth),
+            yaw_error_deg(&s.pose, &truth),
             s.mode,
             s.sigma_deg,
         ));
@@ -177,45 +237,57 @@ fn worst(run: &Run, from: f64, to: f64) -> (f64, f64) {
     (filter, shown)
 }
 
-/// How long after the first fix a cold start may take to see the gyro bias, seconds (the
-/// schedule asks for fixes as fast as it may meanwhile: three or four land in this time).
-const CALIBRATION_S: f64 = 1.0;
+/// Worst errors (degrees) after the first fix of a cold-start session of `seed` with
+/// `options`: filter pose from the first fix, displayed pose once its 0.3 s blend from the
+/// sensor-only pose ended; the tracker, the phone and the run.
+fn cold_start(seed: u64, options: TrackerOptions) -> ((f64, f64), Tracker, Sim, Run) {
+    let mut tracker = Tracker::new(options).unwrap();
+    let mut sim = Sim::new(seed);
+    let run = run_session(&mut tracker, &mut sim, 60.0);
+    check_before_first_fix(&run);
+    (worst(&run, run.applied[0], f64::INFINITY), tracker, sim, run)
+}
 
-/// Cold start (gyro bias unknown, prior sigma 0.02 rad/s per axis) over 50 seeded sessions.
-/// Between the first and the second fix the vertical gyro bias is known only from the
-/// compass (2 degree noise: about 0.8 deg/s on a 2 s slope), so the error grows at that
-/// rate for the 0.6 s until the second fix lands; the next fixes reveal the bias (delayed
-/// fixes carry their bias coupling, see `tracker::fix`). The criterion holds from
-/// `CALIBRATION_S` after the first fix on for every seed; before, the error is checked
-/// against the filter's own uncertainty and the seeds over 0.5 degrees are counted.
+/// Cold start (gyro bias unknown, prior sigma 0.02 rad/s per axis) over 50 seeded sessions:
+/// every frame after the first fix is within 0.5 degrees for every seed. The phone is held
+/// still for the first second (module docs), so the still-phone calibration measures the
+/// gyro bias before the first fix and the fix, captured 0.25 s before it is applied, is
+/// carried to the present with a known bias. The control runs the same sessions without
+/// it: the vertical bias is then seen only by the compass until the second fix, and the
+/// first second after the first fix goes over 0.5 degrees for some seeds.
 #[test]
-fn cold_start_sessions_track_within_half_degree_once_the_bias_is_seen() {
-    let mut first_window = vec![];
+fn cold_start_sessions_track_within_half_degree_after_the_first_fix() {
+    let mut control_misses = vec![];
+    let mut worst_all = (0.0f64, 0.0f64);
     for seed in SEEDS {
-        let mut tracker = Tracker::new(TrackerOptions::default()).unwrap();
-        let mut sim = Sim::new(seed);
-        let run = run_session(&mut tracker, &mut sim, 60.0);
-        check_before_first_fix(&run);
-        let (t1, t2) = (run.applied[0], run.applied[0] + CALIBRATION_S);
-        let (w_filter, _) = worst(&run, t1, t2);
-        // Consistency: the first window's error stays within 3 sigma of the filter.
-        for f in run.frames.iter().filter(|f| f.0 >= t1 && f.0 < t2) {
-            assert!(f.2 < 3.0 * f.5, "seed {seed}: error {} at {}, sigma {}", f.2, f.0, f.5);
-        }
-        let (filter, shown) = worst(&run, t2, f64::INFINITY);
+        let ((filter, shown), tracker, sim, run) = cold_start(seed, TrackerOptions::default());
+        println!(
+            "seed {seed}: worst error after the first fix {filter:.3} deg (filter) \
+             {shown:.3} deg (displayed); {:?}",
+            tracker.still_counts()
+        );
         assert!(filter < 0.5, "seed {seed}: filter error {filter}");
         assert!(shown < 0.5, "seed {seed}: displayed error {shown}");
+        assert!(tracker.still_counts().applied >= 1, "seed {seed}: {:?}", tracker.still_counts());
         check_biases_and_schedule(seed, &tracker, &sim, &run);
-        first_window.push(w_filter);
-        println!(
-            "seed {seed}: worst error first second {w_filter:.3} deg, later \
-             {filter:.3} deg (filter) {shown:.3} deg (displayed)"
-        );
+        worst_all = (worst_all.0.max(filter), worst_all.1.max(shown));
+
+        let mut options = TrackerOptions::default();
+        options.still.enabled = false;
+        let ((filter, _), tracker, ..) = cold_start(seed, options);
+        assert_eq!(tracker.still_counts().detected, 0);
+        if filter >= 0.5 {
+            control_misses.push((seed, filter));
+        }
     }
-    let misses = first_window.iter().filter(|e| **e >= 0.5).count();
-    let max = first_window.iter().copied().fold(0.0, f64::max);
-    println!("cold start: first second over 0.5 deg in {misses} of 50 seeds (max {max:.3})");
-    assert!(misses <= 2, "first window over 0.5 deg in {misses} of 50 seeds");
+    println!(
+        "cold start: worst {:.3} deg (filter) {:.3} deg (displayed) over 50 seeds; without \
+         the still calibration over 0.5 deg in {} seeds: {control_misses:?}",
+        worst_all.0,
+        worst_all.1,
+        control_misses.len()
+    );
+    assert!(!control_misses.is_empty(), "the control does not need the still calibration");
 }
 
 /// Warm start: the gyro bias prior comes from a previous session of the same phone (another
@@ -306,7 +378,7 @@ fn delayed_fixes_reveal_a_gyro_bias_about_the_vertical() {
             assert!(matches!(outcome, FixOutcome::Accepted { .. }), "{outcome:?}");
         }
         if k >= 68 {
-            let err = error_deg(&tracker.state().unwrap().filter_pose, 0.0);
+            let err = error_deg(&tracker.state().unwrap().filter_pose, &gt_q(0.0));
             worst_after_third = worst_after_third.max(err);
         }
     }
@@ -319,6 +391,113 @@ fn delayed_fixes_reveal_a_gyro_bias_about_the_vertical() {
     );
     assert!((gyro - bias).norm() < 0.001, "gyro bias {gyro:?}, truth {bias:?}");
     assert!(worst_after_third < 0.05, "{worst_after_third}");
+}
+
+/// Walking while panning (+-30 degrees every 8 s, up to 24 deg/s) with the step's bounce
+/// (1.8 Hz, 1 degree of pitch; 0.9 Hz sway of 1.5 degrees of roll and 1 of yaw).
+fn walking_path(t: f64) -> UnitQuaternion<f64> {
+    let tau = std::f64::consts::TAU;
+    let yaw = 200.0 + 30.0 * (tau * t / 8.0).sin() + (tau * 0.9 * t).sin();
+    let pitch = 3.0 + (tau * 1.8 * t).sin();
+    let roll = 1.5 * (tau * 0.9 * t + 1.0).sin();
+    let m = cam_from_enu_rotation(yaw, pitch, roll).transpose();
+    UnitQuaternion::from_rotation_matrix(&Rotation3::from_matrix_unchecked(m))
+}
+
+/// A turn about the vertical at 3 deg/s (0.052 rad/s): slow and steady, so the gyro's
+/// variance is that of a still hand and gravity does not move.
+fn slow_turn_path(t: f64) -> UnitQuaternion<f64> {
+    gt_q(0.0).then_rotate_world(3.0 * t)
+}
+
+/// The session path for 20 s, then a turn about the vertical at 1 deg/s (0.017 rad/s,
+/// under the still detector's magnitude threshold).
+fn session_then_creep_path(t: f64) -> UnitQuaternion<f64> {
+    let t0 = 20.0;
+    session_path(t.min(t0)).then_rotate_world(1.0 * (t - t0).max(0.0))
+}
+
+/// `then_rotate_world`: turn an `R_enu_from_cam` about the world's up axis.
+trait TurnAboutUp {
+    fn then_rotate_world(self, deg: f64) -> Self;
+}
+
+impl TurnAboutUp for UnitQuaternion<f64> {
+    fn then_rotate_world(self, deg: f64) -> Self {
+        // Clockwise from above (yaw grows): a negative turn about up.
+        UnitQuaternion::from_axis_angle(&Vector3::z_axis(), -deg.to_radians()) * self
+    }
+}
+
+/// Feeds `seconds` of frames of `sim` to `tracker` (no fixes).
+fn drive(tracker: &mut Tracker, sim: &mut Sim, seconds: f64) {
+    while sim.t() < seconds {
+        tracker.update(&sim.frame()).unwrap();
+    }
+}
+
+/// The still detector does not take motion for stillness: walking while panning for 30 s
+/// (20 seeds) gives no still stretch.
+#[test]
+fn still_detector_does_not_fire_while_walking_and_panning() {
+    for seed in 1..=20 {
+        let mut tracker = Tracker::new(TrackerOptions::default()).unwrap();
+        let mut sim = Sim::with_path(seed, walking_path);
+        drive(&mut tracker, &mut sim, 30.0);
+        assert_eq!(tracker.still_counts().detected, 0, "seed {seed}");
+    }
+}
+
+/// A steady slow turn is not a gyro bias (the classic failure of still detection). Cold
+/// start, no compass (nothing else sees the vertical bias): turning at 3 deg/s about the
+/// vertical for 10 s gives no still stretch, and the bias estimate about the vertical stays
+/// at its prior (zero) instead of the turn rate. The control disables the magnitude test:
+/// the turn is then taken for a bias.
+#[test]
+fn a_slow_steady_turn_is_not_taken_for_a_gyro_bias() {
+    let up_in_cam = gt_q(0.0).inverse() * Vector3::z();
+    let run = |max_rate_rad_s: f64| {
+        let mut options = TrackerOptions { use_compass: false, ..TrackerOptions::default() };
+        options.still.max_rate_rad_s = max_rate_rad_s;
+        let mut tracker = Tracker::new(options).unwrap();
+        tracker.update(&FrameInput::rotation_only(0.0, RotationInput::None)).unwrap();
+        let mut sim = Sim::with_path(7, slow_turn_path);
+        // Without a compass the filter starts from the first fix: give one of the start.
+        let first = sim.fix(0.0, UnitQuaternion::identity());
+        assert!(matches!(tracker.apply_fix(&first), FixOutcome::Accepted { .. }));
+        drive(&mut tracker, &mut sim, 10.0);
+        let (bias, _) = tracker.gyro_bias().unwrap();
+        (tracker.still_counts(), bias.dot(&up_in_cam), sim.bias.dot(&up_in_cam))
+    };
+    let (counts, vertical, truth) = run(TrackerOptions::default().still.max_rate_rad_s);
+    let turn = -3f64.to_radians();
+    println!("vertical bias {vertical:.4} rad/s (truth {truth:.4}, turn {turn:.4}), {counts:?}");
+    assert_eq!(counts.detected, 0);
+    assert!(vertical.abs() < 0.002, "vertical bias estimate {vertical}");
+    let (counts, vertical, _) = run(f64::INFINITY);
+    println!("without the magnitude test: vertical bias {vertical:.4} rad/s, {counts:?}");
+    assert!(counts.applied > 0 && (vertical - (turn + truth)).abs() < 0.01, "{vertical}");
+}
+
+/// Once fixes have pinned the bias down, a turn slower than the magnitude threshold (1 deg/s
+/// about the vertical, 0.017 rad/s) may pass the still tests but not the filter's gate: the
+/// bias estimate stays right.
+#[test]
+fn a_creeping_turn_after_fixes_fails_the_bias_gate() {
+    let mut tracker = Tracker::new(TrackerOptions::default()).unwrap();
+    let mut sim = Sim::with_path(3, session_then_creep_path);
+    run_session(&mut tracker, &mut sim, 20.0);
+    let before = tracker.still_counts();
+    drive(&mut tracker, &mut sim, 30.0);
+    let after = tracker.still_counts();
+    let (gyro, _) = tracker.gyro_bias().unwrap();
+    println!(
+        "creeping turn: before {before:?}, after {after:?}, bias error {:.5}",
+        (gyro - sim.bias).norm()
+    );
+    assert!(after.detected > before.detected, "the creep is not still: {after:?}");
+    assert_eq!(after.applied, before.applied);
+    assert!((gyro - sim.bias).norm() < 0.002, "gyro bias {gyro:?}");
 }
 
 #[test]
@@ -335,7 +514,7 @@ fn wrong_fix_is_rejected_with_reason_and_repeated_agreeing_fixes_recover() {
     };
     assert!((angle_deg - 20.0).abs() < 1.0, "{angle_deg}");
     assert_eq!(tracker.state().unwrap().pose, before.pose, "a rejected fix moved the pose");
-    assert!(error_deg(&before.pose, sim.t()) < 0.5);
+    assert!(error_deg(&before.pose, &sim.truth(sim.t())) < 0.5);
     // A good fix is accepted afterwards.
     tracker.update(&sim.frame()).unwrap();
     let good = sim.fix(sim.t() - 0.05, UnitQuaternion::identity());
@@ -351,7 +530,7 @@ fn wrong_fix_is_rejected_with_reason_and_repeated_agreeing_fixes_recover() {
     assert!(matches!(outcomes[0], FixOutcome::Rejected(FixRejection::ContradictsTrack { .. })));
     assert!(matches!(outcomes[1], FixOutcome::Rejected(FixRejection::ContradictsTrack { .. })));
     assert!(matches!(outcomes[2], FixOutcome::Accepted { reset: true, .. }), "{:?}", outcomes[2]);
-    let truth = pose_of(&(off * gt_q(sim.t()))).quaternion();
+    let truth = pose_of(&(off * sim.truth(sim.t()))).quaternion();
     let err = tracker.state().unwrap().filter_pose.quaternion().angle_to(&truth);
     assert!(err.to_degrees() < 0.5, "{}", err.to_degrees());
     // Bad quality fixes carry their reasons.
@@ -402,7 +581,7 @@ fn needs_fix_waits_for_drift_and_respects_min_interval() {
         matches!(reason, FixReason::DriftBudget { predicted_error_deg, budget_deg } if predicted_error_deg > budget_deg)
     );
     // The real drift is then below the predicted bound.
-    let err = error_deg(&tracker.state().unwrap().filter_pose, sim.t());
+    let err = error_deg(&tracker.state().unwrap().filter_pose, &sim.truth(sim.t()));
     assert!(err < last_pred, "error {err} above the predicted {last_pred}");
 }
 
@@ -490,4 +669,16 @@ fn labels_do_not_flicker_at_the_declutter_boundary() {
     assert!(!inside[9], "B still shown inside A: {inside:?}");
     let clear = shown_after(&mut stab, 300.0, 21.0);
     assert!(clear[9], "B not shown when clear: {clear:?}");
+
+    // Options that cannot smooth or lay out are refused.
+    let pois = label_scene(0.0);
+    for bad in [
+        LabelOptions { min_cutoff_hz: 0.0, ..options },
+        LabelOptions { margin_px: f64::NAN, ..options },
+        LabelOptions { beta: -1.0, ..options },
+    ] {
+        assert!(bad.validate().is_err());
+        assert!(stab.update(22.0, &camera, &pose, &pois, &NoOcclusion, &bad).is_err());
+    }
+    assert!(options.validate().is_ok());
 }

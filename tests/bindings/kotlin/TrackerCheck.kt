@@ -78,13 +78,25 @@ fun main(args: Array<String>) {
         var labels = listOf<Label>()
         for (k in 84 until 100) { tracker.update(frame(k)); labels = tracker.labels(640u, 480u, hfov) }
         check("labels", labels.map { it.name } == listOf("Synthetic Peak")) { labels.toString() }
+        // Label settings: the record's defaults are lsar-core's; a distance limit nearer than
+        // the peak removes its label; invalid settings are refused.
+        check("label defaults", LabelSettings() == labelDefaultSettings() && tracker.labelSettings() == LabelSettings())
+        tracker.setLabelSettings(LabelSettings(maxDistanceM = 1.0))
+        tracker.update(frame(100))
+        check("label distance limit", tracker.labels(640u, 480u, hfov).isEmpty())
+        try {
+            tracker.setLabelSettings(LabelSettings(minCutoffHz = 0.0)); check("bad label settings refused", false)
+        } catch (e: ApiException.InvalidInput) {
+            check("bad label settings refused", tracker.labelSettings().maxDistanceM == 1.0)
+        }
+        tracker.setLabelSettings(LabelSettings())
 
         try { tracker.update(frame(5)); check("time backwards refused", false) } catch (e: ApiException.InvalidInput) {
             check("time backwards refused", true)
         }
         val seen = mutableListOf<Double>()
         val reader = thread { repeat(100) { synchronized(seen) { seen.add(tracker.predictedErrorDeg()) } } }
-        for (k in 100 until 200) tracker.update(frame(k))
+        for (k in 101 until 200) tracker.update(frame(k))
         reader.join()
         check("two threads", seen.size == 100 && tracker.pose()?.mode == TrackingMode.VISUAL)
     }

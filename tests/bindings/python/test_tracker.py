@@ -130,6 +130,25 @@ def test_labels_and_errors(localization):
     assert [label.name for label in labels] == [META["poi"]]
     assert 0 <= labels[0].x < W and 0 <= labels[0].y < H
 
+    # Label settings: the record's defaults are lsar-core's; a distance limit nearer than
+    # the peak removes its label, the defaults bring it back once it is clear for
+    # show_after_frames frames.
+    assert L.LabelSettings() == L.label_default_settings() == tracker.label_settings()
+    near = L.LabelSettings(max_distance_m=1.0)
+    tracker.set_label_settings(near)
+    assert tracker.label_settings() == near
+    tracker.update(sensor_frame(40))
+    assert tracker.labels(W, H, TRUTH["hfov_deg"]) == []
+    tracker.set_label_settings(L.LabelSettings())
+    shown = []
+    for k in range(41, 41 + L.LabelSettings().show_after_frames):
+        tracker.update(sensor_frame(k))
+        shown.append(len(tracker.labels(W, H, TRUTH["hfov_deg"])))
+    assert shown == [0] * (len(shown) - 1) + [1], shown
+    with pytest.raises(L.ApiError.InvalidInput):
+        tracker.set_label_settings(L.LabelSettings(min_cutoff_hz=0.0))
+    assert tracker.label_settings() == L.LabelSettings()
+
     with pytest.raises(L.ApiError.InvalidInput):
         tracker.update(sensor_frame(5))  # time going backwards
     bad = sensor_frame(50)

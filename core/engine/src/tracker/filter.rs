@@ -19,6 +19,8 @@
 //!   `r = Log(R_fix B R_hat^T)`, `H = [I W 0]` (`W`: see [`super::fix`]).
 //! - Gravity `g` (unit, down, camera frame): `g = R_hat^T Exp(-dtheta) d` with `d = (0,0,-1)`
 //!   gives `H_theta = R_hat^T [d]x`.
+//! - Gyro bias from a still stretch's mean rate ([`super::still`]): `z = b + n`,
+//!   `H = [0 I 0]`.
 //! - Compass `z = yaw + c`: with `f = R_hat e_z`, `yaw = atan2(f_x, f_y)`, `df = -[f]x
 //!   dtheta`, `H_theta = -(f_y, -f_x, 0) [f]x / (f_x^2 + f_y^2)`, `H_c = 1`.
 //!
@@ -300,6 +302,25 @@ impl AttitudeFilter {
         let ikh = Cov::identity() - k * h;
         self.cov = ikh * self.cov * ikh.transpose() + k * k.transpose() * (sigma * sigma);
         Some(self.inject(&dx))
+    }
+
+    /// Updates with a measurement of the gyro bias (rad/s, camera frame; a still stretch's
+    /// mean rate, see [`super::still`]) of noise `sigma` rad/s per axis: `H = [0 I 0]`.
+    /// Skipped (None) when the bias is not estimated or beyond a chi-square gate of `gate`
+    /// (3 dof).
+    pub fn update_gyro_bias(
+        &mut self,
+        bias: &Vector3<f64>,
+        sigma: f64,
+        gate: f64,
+    ) -> Option<Correction> {
+        if !self.estimate_bias {
+            return None;
+        }
+        let r = bias - self.gyro_bias;
+        let mut h = SMatrix::<f64, 3, 7>::zeros();
+        h.fixed_view_mut::<3, 3>(0, 3).copy_from(&Matrix3::identity());
+        self.update3(&r, &h, sigma * sigma, Some(gate))
     }
 
     /// A three-dimensional Kalman update (see the module docs); `gate`: chi-square limit.

@@ -8,7 +8,7 @@
 //! *estimate*: a bias error `db` turns it by `-integral R(tau) db dtau` (world frame), so
 //! the measurement of the present orientation is `z = Exp(dtheta + W db + n) R_hat` with
 //! `W = integral_then^now R(tau) dtau = R_now V`, `V = integral G_now^T G_tau dtau`
-//! ([`Window::v`]). This is what stochastic cloning of the capture-time attitude gives for a
+//! (`Window::v`). This is what stochastic cloning of the capture-time attitude gives for a
 //! constant bias (Roumeliotis and Burdick, "Stochastic Cloning: A generalized framework for
 //! processing relative state measurements", ICRA 2002), without keeping a clone per frame;
 //! the gyro white noise over the latency (under 0.01 degree for 0.25 s) is neglected. It is

@@ -18,9 +18,10 @@ use std::collections::HashMap;
 
 use lsar_geometry::{Camera, CameraPose};
 
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::overlay::{
-    Label, Occluder, OverlayOptions, ResolvedPoi, candidate_labels, label_box, priority_order,
+    Label, LabelSize, Occluder, OverlayOptions, ResolvedPoi, candidate_labels, label_box,
+    priority_order,
 };
 
 /// Options of [`LabelStabilizer`].
@@ -53,6 +54,33 @@ impl Default for LabelOptions {
             beta: 0.05,
             derivative_cutoff_hz: 1.0,
         }
+    }
+}
+
+impl LabelOptions {
+    /// Checks that every length, count limit and rate is finite and not negative, the
+    /// cutoffs positive, and the distance limit not negative or NaN.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidInput`].
+    pub fn validate(&self) -> Result<()> {
+        let d = &self.overlay.declutter;
+        let (w, h, pad) = match d.size {
+            LabelSize::Fixed { width_px, height_px } => (width_px, height_px, 0.0),
+            LabelSize::FromName { char_width_px, height_px, padding_px } => {
+                (char_width_px, height_px, padding_px)
+            }
+        };
+        let lengths = [w, h, pad, d.leader_px, d.gap_px, self.margin_px, self.beta];
+        let cutoffs = [self.min_cutoff_hz, self.derivative_cutoff_hz];
+        let ok = lengths.iter().all(|v| v.is_finite() && *v >= 0.0)
+            && cutoffs.iter().all(|v| v.is_finite() && *v > 0.0)
+            && d.min_prominence_m.is_none_or(|p| !p.is_nan())
+            && self.overlay.max_distance_m.is_none_or(|m| !m.is_nan() && m >= 0.0);
+        if !ok {
+            return Err(CoreError::InvalidInput { what: "label options" });
+        }
+        Ok(())
     }
 }
 
@@ -127,7 +155,7 @@ impl LabelStabilizer {
     /// Each label's `pixel` and `label_box` are the smoothed ones.
     ///
     /// # Errors
-    /// As [`candidate_labels`].
+    /// As [`LabelOptions::validate`] and [`candidate_labels`].
     pub fn update(
         &mut self,
         t_s: f64,
@@ -137,6 +165,7 @@ impl LabelStabilizer {
         occluder: &dyn Occluder,
         options: &LabelOptions,
     ) -> Result<Vec<Label>> {
+        options.validate()?;
         let mut labels = candidate_labels(camera, pose, pois, occluder, &options.overlay)?;
         let decl = &options.overlay.declutter;
         if let Some(min) = decl.min_prominence_m {

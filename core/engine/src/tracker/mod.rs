@@ -4,6 +4,7 @@
 //! ```text
 //! GPS + gravity + compass --> sensor-only pose (TrackingMode::SensorOnly, compass 5-10 deg off)
 //! every frame: gyro rate / rotation delta --> filter propagation (+ gravity, compass aiding)
+//! still phone (gyro + gravity) --> filter update: gyro bias (still::StillDetector)
 //! visual fix (Localizer) --gate--> filter update: orientation, gyro bias, compass bias
 //!                        \-> FixRejection (typed reason)
 //! displayed pose = blend (slerp over smoothing_s) * filter pose
@@ -11,7 +12,8 @@
 //! ```
 //!
 //! The filter's derivation is in [`filter`], the handling of late fixes in [`fix`], the fix
-//! schedule in [`schedule`], frames and sensor conventions in [`sensors`]. The
+//! schedule in [`schedule`], the still-phone gyro calibration in [`still`], frames and
+//! sensor conventions in [`sensors`]. The
 //! world frame is ENU anchored at the first position (GPS or fix): yaw is measured against
 //! north there, which differs from north at the camera by under 0.1 degree within 10 km.
 //! Poses leave the tracker as `cam_from_world` with world = ECEF.
@@ -21,6 +23,7 @@ pub mod fix;
 pub mod labels;
 pub mod schedule;
 pub mod sensors;
+pub mod still;
 pub mod types;
 
 pub use filter::NoiseModel;
@@ -31,6 +34,7 @@ pub use sensors::{
     CompassReading, FrameInput, GpsFix, RotationInput, camera_rate_from_android_portrait,
     delta_from_ar_poses, pitch_roll_from_gravity, sensor_only_enu_from_cam, wrap_deg, yaw_deg_of,
 };
+pub use still::{StillCounts, StillOptions};
 pub use types::{TrackState, TrackerOptions, TrackingMode};
 
 use lsar_geometry::{Camera, CameraPose, Geodetic, LocalFrame};
@@ -42,6 +46,7 @@ use filter::AttitudeFilter;
 use fix::History;
 use schedule::Schedule;
 use sensors::quat_from_matrix;
+use still::{StillDetector, StillStretch};
 
 /// A correction being blended in: `displayed = offset(t) filter`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,6 +86,10 @@ pub struct Tracker {
     blend: Option<Blend>,
     rejected_run: (usize, Option<UnitQuaternion<f64>>),
     labels: LabelStabilizer,
+    still: StillDetector,
+    /// The latest still stretch seen before the filter started, used when it starts.
+    still_pending: Option<StillStretch>,
+    still_counts: StillCounts,
 }
 
 impl Tracker {
@@ -91,6 +100,7 @@ impl Tracker {
     pub fn new(options: TrackerOptions) -> Result<Self> {
         fix::validate(&options.fix)?;
         options.schedule.validate()?;
+        options.still.validate()?;
         let o = [options.aid_interval_s, options.aid_gate_chi2, options.history_s];
         if !o.iter().all(|v| v.is_finite() && *v >= 0.0)
             || !options.noise.gyro_bias_prior_rad_s.iter().all(|v| v.is_finite())
@@ -114,6 +124,9 @@ impl Tracker {
             blend: None,
             rejected_run: (0, None),
             labels: LabelStabilizer::new(),
+            still: StillDetector::new(),
+            still_pending: None,
+            still_counts: StillCounts::default(),
         })
     }
 
@@ -127,8 +140,9 @@ impl Tracker {
         self.mode
     }
 
-    /// Processes one camera frame: GPS, then the rotation since the last frame, then gravity
-    /// and compass aiding. Returns the state, or `None` while uninitialised.
+    /// Processes one camera frame: GPS, then the rotation since the last frame, then the
+    /// still-phone gyro bias measurement, then gravity and compass aiding. Returns the
+    /// state, or `None` while uninitialised.
     ///
     /// # Errors
     /// [`CoreError::InvalidInput`] for a non-finite or decreasing timestamp or a non-finite
@@ -158,9 +172,13 @@ impl Tracker {
             return Err(CoreError::InvalidInput { what: "frame rotation" });
         }
         let o = self.options;
+        let still = self.detect_still(t, dt, phi, input.gravity_in_cam);
         if let Some(filter) = &mut self.filter {
             self.chain *= filter.propagate(phi, dt);
             self.schedule.rotation_since_fix_rad += phi.map_or(0.0, |p| p.norm());
+            if let Some(w) = still {
+                self.still_counts.applied += usize::from(Self::use_still(filter, &w, &o));
+            }
             if let Some(g) = input.gravity_in_cam.filter(|_| o.use_gravity)
                 && t - self.last_gravity_t >= o.aid_interval_s
             {
@@ -179,8 +197,10 @@ impl Tracker {
             (self.last_gravity, self.last_compass, self.position_ecef)
         {
             let q = sensor_only_enu_from_cam(&g, c.yaw_deg)?;
-            self.filter = Some(AttitudeFilter::new(q, o.noise, o.estimate_gyro_bias));
+            self.start_filter(AttitudeFilter::new(q, o.noise, o.estimate_gyro_bias));
             self.mode = TrackingMode::SensorOnly;
+        } else if still.is_some() {
+            self.still_pending = still;
         }
         if self.filter.is_some() {
             self.history.push(t, self.chain);
@@ -225,7 +245,7 @@ impl Tracker {
             let mut filter = AttitudeFilter::new(meas_then, o.noise, o.estimate_gyro_bias);
             filter.reset_attitude(sigma);
             self.history.push(t_now, self.chain);
-            self.filter = Some(filter);
+            self.start_filter(filter);
             self.set_position(&center);
             self.accepted(fix.timestamp_s, 0.0);
             return Ok(FixOutcome::Accepted { correction_deg: 0.0, reset: true });
@@ -260,6 +280,41 @@ impl Tracker {
         self.set_position(&center);
         self.accepted(fix.timestamp_s, 0.0);
         Ok(FixOutcome::Accepted { correction_deg: angle_deg, reset })
+    }
+
+    /// Feeds the frame to the still detector (when the gyro bias is estimated); the still
+    /// stretch it hands out at this frame, if any.
+    fn detect_still(
+        &mut self,
+        t: f64,
+        dt: f64,
+        phi: Option<Vector3<f64>>,
+        gravity: Option<Vector3<f64>>,
+    ) -> Option<StillStretch> {
+        let o = &self.options;
+        if !(o.estimate_gyro_bias && o.still.enabled) {
+            return None;
+        }
+        let bias =
+            self.filter.as_ref().map_or(o.noise.gyro_bias_prior_rad_s, AttitudeFilter::gyro_bias);
+        let rate = phi.filter(|_| dt > 0.0).map(|p| p / dt);
+        let window = self.still.push(t, dt, rate, gravity, &bias, &o.still);
+        self.still_counts.detected += usize::from(window.is_some());
+        window
+    }
+
+    /// Updates the gyro bias with a still stretch; whether it passed the gate.
+    fn use_still(filter: &mut AttitudeFilter, w: &StillStretch, o: &TrackerOptions) -> bool {
+        filter.update_gyro_bias(&w.mean_rate, w.sigma_rad_s, o.aid_gate_chi2).is_some()
+    }
+
+    /// Starts the filter, with the still stretch seen before, if any.
+    fn start_filter(&mut self, mut filter: AttitudeFilter) {
+        if let Some(w) = self.still_pending.take() {
+            self.still_counts.applied +=
+                usize::from(Self::use_still(&mut filter, &w, &self.options));
+        }
+        self.filter = Some(filter);
     }
 
     fn accepted(&mut self, t_fix: f64, rotation_rad: f64) {
@@ -324,6 +379,12 @@ impl Tracker {
     pub fn gyro_bias(&self) -> Option<(Vector3<f64>, f64)> {
         let f = self.filter.as_ref()?;
         Some((f.gyro_bias(), f.gyro_bias_sigma()))
+    }
+
+    /// How often the phone was found still and how many of those windows corrected the
+    /// gyro bias.
+    pub fn still_counts(&self) -> StillCounts {
+        self.still_counts
     }
 
     /// The position used for poses (last GPS or accepted fix).

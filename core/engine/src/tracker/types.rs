@@ -5,6 +5,7 @@ use lsar_geometry::CameraPose;
 use super::filter::NoiseModel;
 use super::fix::FixOptions;
 use super::schedule::ScheduleOptions;
+use super::still::StillOptions;
 
 /// Options of the [`super::Tracker`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,6 +16,8 @@ pub struct TrackerOptions {
     pub fix: FixOptions,
     /// When to ask for a fix.
     pub schedule: ScheduleOptions,
+    /// Gyro bias from the windows where the phone is held still.
+    pub still: StillOptions,
     /// Estimate the gyro bias (true for raw gyro rates; false for ARKit/ARCore rotations,
     /// which are already drift-corrected). Default true.
     pub estimate_gyro_bias: bool,
@@ -25,8 +28,8 @@ pub struct TrackerOptions {
     /// Smallest interval between two gravity (or two compass) updates, seconds: their noise
     /// is correlated over short times, so every reading is not new information. Default 0.1.
     pub aid_interval_s: f64,
-    /// Chi-square gate of gravity and compass updates (magnetic disturbance, hand
-    /// acceleration). Default 9.
+    /// Chi-square gate of gravity, compass and still-window gyro bias updates (magnetic
+    /// disturbance, hand acceleration, a slow turn taken for a still phone). Default 9.
     pub aid_gate_chi2: f64,
     /// How far back the orientation history reaches (the oldest fix accepted), seconds.
     /// Default 3.
@@ -39,6 +42,7 @@ impl Default for TrackerOptions {
             noise: NoiseModel::default(),
             fix: FixOptions::default(),
             schedule: ScheduleOptions::default(),
+            still: StillOptions::default(),
             estimate_gyro_bias: true,
             use_gravity: true,
             use_compass: true,
