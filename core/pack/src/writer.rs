@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use bytemuck::Pod;
 use crc32fast::Hasher;
 
-use crate::atomic::TempFile;
+use crate::atomic::{self, TempFile};
 use crate::descriptors::{encode_f16, encode_i8};
 use crate::error::{PackError, Result};
 use crate::header::{self, HEADER_LEN, SECTION_ENTRY_LEN, align_up};
@@ -54,7 +54,9 @@ impl Stream {
 /// Writes one region pack. Create it, add viewpoints (each followed by its views with their
 /// keypoints and descriptors) and POIs, then [`finish`](PackWriter::finish). Dropping it
 /// without `finish` (or any error) removes the temporary files and leaves the destination as
-/// it was.
+/// it was. A process killed while writing leaves its temporary files (hidden, beside the
+/// destination); the next writer of the same destination removes them when it is created,
+/// unless another open writer still holds them.
 #[derive(Debug)]
 pub struct PackWriter {
     dest: PathBuf,
@@ -75,6 +77,10 @@ pub struct PackWriter {
     row_buf: Vec<u8>,
 }
 
+/// Name tags of the writer's temporary files (`.<dest name>.<tag>-<pid>-<n>`): the pack
+/// itself, the keypoint spill and the int8 scale spill.
+const TEMP_TAGS: [&str; 3] = ["tmp", "kp", "sc"];
+
 fn section_count(encoding: DescriptorEncoding) -> u32 {
     match encoding {
         DescriptorEncoding::F16 => 9,
@@ -88,7 +94,8 @@ fn to_u32(n: usize, what: &'static str) -> Result<u32> {
 
 impl PackWriter {
     /// Starts a pack that will be renamed to `dest` on [`finish`](PackWriter::finish).
-    /// `metadata.origin_ecef` is recomputed from `metadata.origin`.
+    /// `metadata.origin_ecef` is recomputed from `metadata.origin`. Stale temporary files of
+    /// `dest` left by killed writers are removed first (see the type's documentation).
     ///
     /// # Errors
     /// [`PackError::InvalidInput`] for bad metadata; I/O errors creating the temporary files.
@@ -100,6 +107,8 @@ impl PackWriter {
         let n = section_count(metadata.descriptor_encoding);
         let table_end = HEADER_LEN + u64::from(n) * SECTION_ENTRY_LEN;
         let pos = align_up(table_end).unwrap_or(table_end);
+        // Temporary files of earlier writers of this destination that were killed.
+        atomic::remove_stale(&dest, &TEMP_TAGS);
         let mut main = TempFile::beside(&dest, "tmp")?;
         main.write_all(&vec![0u8; pos as usize])?;
         let kp_spill = TempFile::beside(&dest, "kp")?;

@@ -19,8 +19,9 @@ use crate::pack_build::{
 };
 use crate::render::TerrainModel;
 
-/// Bumped whenever what an evaluation pack holds changes for the same key.
-const EVAL_PACK_VERSION: u64 = 1;
+/// Bumped whenever what an evaluation pack holds changes for the same key (2: duplicate 3D
+/// points of a viewpoint merged).
+const EVAL_PACK_VERSION: u64 = 2;
 
 /// What decides an evaluation pack's content.
 #[derive(Debug, Clone, PartialEq)]

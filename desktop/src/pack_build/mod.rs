@@ -3,13 +3,15 @@
 //! SIFT's scale space as LandscapeAR configures it for renders) with their
 //! 3D terrain points from the exact depth, FOV-normalised patches described with the chosen
 //! descriptor (the learned network's render branch, the SIFT-like baseline or HardTFeat),
-//! a horizon profile per viewpoint, and POIs; streamed into a [`lsar_pack::PackWriter`],
+//! duplicate 3D points of a viewpoint's overlapping views merged ([`dedup`]), a horizon
+//! profile per viewpoint, and POIs; streamed into a [`lsar_pack::PackWriter`],
 //! which renames the finished file into place (an interrupted build leaves the destination
 //! as it was, so a build is restartable).
 //!
 //! Views are rendered and described in parallel (rayon) in batches of viewpoints; the output
 //! is the same for the same inputs except the creation time.
 
+pub mod dedup;
 pub mod describer;
 pub mod error;
 pub mod features;
@@ -26,6 +28,7 @@ use std::time::Instant;
 use indicatif::ProgressBar;
 use lsar_geometry::LocalFrame;
 use lsar_pack::{Bounds, DescriptorEncoding, Metadata, PackWriter, ViewParams};
+use lsar_vision::PatchConfig;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
@@ -73,6 +76,10 @@ pub struct BuildConfig {
     pub size_px: u32,
     /// Keypoint selection.
     pub features: FeatureConfig,
+    /// Keypoints of one viewpoint whose 3D points lie within this many pixels of each other,
+    /// seen from the viewpoint, are merged into one (pixels of the coarser of the view's
+    /// sampling and the FOV-normalised patches; [`dedup`]); 0 turns merging off.
+    pub merge_3d_px: f64,
     /// Horizon profiles.
     pub horizon: HorizonConfig,
     /// Renderer settings.
@@ -102,6 +109,7 @@ impl BuildConfig {
             fov_deg: 60.0,
             size_px,
             features: FeatureConfig { max_keypoints: max_kp, ..FeatureConfig::default() },
+            merge_3d_px: 2.0,
             horizon: HorizonConfig { bins, ..HorizonConfig::default() },
             render: RenderOptions::default(),
             encoding: DescriptorEncoding::F16,
@@ -139,6 +147,9 @@ impl BuildConfig {
         if !(32..=8192).contains(&self.size_px) {
             return bad("size", "32..=8192 pixels");
         }
+        if !(0.0..=100.0).contains(&self.merge_3d_px) {
+            return bad("merge distance", "0..=100 pixels");
+        }
         if self.horizon.bins == 0 || self.horizon.bins > 36_000 {
             return bad("horizon bins", "1..=36000");
         }
@@ -159,6 +170,7 @@ impl BuildConfig {
             ("detector", json!(format!("{:?}", f.detector).to_lowercase())),
             ("max_keypoints_per_view", json!(f.max_keypoints)),
             ("merge_px", json!(f.merge_px)),
+            ("merge_3d_px", json!(self.merge_3d_px)),
             ("dog_contrast_threshold", json!(f.dog.contrast_threshold)),
             ("dog_edge_threshold", json!(f.dog.edge_threshold)),
             ("dog_sigma0", json!(f.dog.scale_space.sigma0)),
@@ -184,6 +196,8 @@ pub struct BuildReport {
     pub views: usize,
     /// Keypoints written.
     pub keypoints: usize,
+    /// Keypoints removed as duplicate 3D points of another view of their viewpoint.
+    pub merged: usize,
     /// POIs written.
     pub pois: usize,
     /// Pack size in bytes.
@@ -240,11 +254,18 @@ pub fn build_pack(
         HorizonConfig { max_distance_m: config.render.visible_radius_m, ..config.horizon };
     // Enough views in flight to keep every core busy, few enough to bound memory.
     let batch = (4 * rayon::current_num_threads()).div_ceil(params.len()).max(1);
-    let (mut views, mut keypoints) = (0, 0);
+    let reference_width = PatchConfig::default().reference_width;
+    let tol = dedup::merge_tolerance_rad(
+        config.merge_3d_px,
+        config.size_px,
+        config.fov_deg,
+        reference_width,
+    );
+    let (mut views, mut keypoints, mut merged) = (0, 0, 0);
     for chunk in sites.chunks(batch) {
         let jobs: Vec<(usize, &ViewParams)> =
             (0..chunk.len()).flat_map(|s| params.iter().map(move |p| (s, p))).collect();
-        let done: Vec<ViewFeatures> = jobs
+        let mut done: Vec<ViewFeatures> = jobs
             .par_iter()
             .map(|&(s, p)| {
                 let site = &chunk[s];
@@ -263,9 +284,12 @@ pub fn build_pack(
             .collect::<Result<_>>()?;
         let horizons: Vec<_> =
             chunk.par_iter().map(|s| horizon_profile(dem, &s.camera, &horizon_cfg)).collect();
-        for (s, (site, horizon)) in chunk.iter().zip(&horizons).enumerate() {
+        for ((site, horizon), site_views) in
+            chunk.iter().zip(&horizons).zip(done.chunks_mut(params.len()))
+        {
+            merged += dedup::merge_viewpoint_duplicates(site_views, site.position_enu, tol);
             writer.add_viewpoint(site.position_enu, site.ground_height, horizon)?;
-            for f in done.iter().skip(s * params.len()).take(params.len()) {
+            for f in site_views.iter() {
                 writer.add_view(&f.params, &f.keypoints, &f.descriptors)?;
                 views += 1;
                 keypoints += f.keypoints.len();
@@ -280,6 +304,7 @@ pub fn build_pack(
         viewpoints: sites.len(),
         views,
         keypoints,
+        merged,
         pois: pois.len(),
         bytes,
         seconds: t0.elapsed().as_secs_f64(),

@@ -8,8 +8,10 @@
 
 mod detector;
 mod geometry;
+mod merge;
 mod models;
 mod pois;
+mod temp_files;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -96,6 +96,11 @@ pub struct BuildArgs {
     /// Keypoints per view at most (default 500, tiny 150).
     #[arg(long)]
     max_keypoints: Option<usize>,
+    /// Merge keypoints of one viewpoint whose 3D points lie within this many pixels of each
+    /// other, seen from the viewpoint (pixels of the view or of the FOV-normalised patches,
+    /// whichever is coarser; 0: no merging).
+    #[arg(long, default_value_t = 2.0)]
+    merge_3d_px: f64,
     /// Keep at most this many viewpoints, nearest to the centre (tiny: 4).
     #[arg(long)]
     max_viewpoints: Option<usize>,
@@ -262,6 +267,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<()> {
         DetectorArg::Grid => Detector::Grid { stride: args.grid_stride },
     };
     cfg.max_viewpoints = args.max_viewpoints.or(cfg.max_viewpoints);
+    cfg.merge_3d_px = args.merge_3d_px;
     cfg.horizon.bins = args.horizon_bins.unwrap_or(cfg.horizon.bins);
     cfg.encoding = match args.encoding {
         EncodingArg::F16 => DescriptorEncoding::F16,
@@ -297,6 +303,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<()> {
             "viewpoints": report.viewpoints,
             "views": report.views,
             "keypoints": report.keypoints,
+            "merged_keypoints": report.merged,
             "pois": report.pois,
             "descriptor": describer.model().id,
             "model_sha256": describer.model().sha256_hex(),
