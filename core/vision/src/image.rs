@@ -140,35 +140,16 @@ impl Image {
         if new_width == 0 || new_height == 0 {
             return Err(VisionError::EmptyImage { width: new_width, height: new_height });
         }
-        let wx = axis_weights(self.width, new_width);
-        let wy = axis_weights(self.height, new_height);
-        let ch = self.channels;
-        // Horizontal pass: height x new_width.
-        let mut tmp = vec![0.0f32; self.height * new_width * ch];
-        for y in 0..self.height {
-            let src = &self.data[y * self.width * ch..(y + 1) * self.width * ch];
-            let dst = &mut tmp[y * new_width * ch..(y + 1) * new_width * ch];
-            for (xo, taps) in wx.iter().enumerate() {
-                for &(xi, w) in taps {
-                    for c in 0..ch {
-                        dst[xo * ch + c] += w * src[xi * ch + c];
-                    }
-                }
-            }
-        }
-        // Vertical pass.
-        let row = new_width * ch;
-        let mut out = vec![0.0f32; new_height * row];
-        for (yo, taps) in wy.iter().enumerate() {
-            let dst = &mut out[yo * row..(yo + 1) * row];
-            for &(yi, w) in taps {
-                let src = &tmp[yi * row..(yi + 1) * row];
-                for (d, s) in dst.iter_mut().zip(src) {
-                    *d += w * s;
-                }
-            }
-        }
-        Image::new(new_width, new_height, ch, out)
+        let (mut tmp, mut out) = (Vec::new(), vec![0.0; new_width * new_height * self.channels]);
+        crate::filter::resize_into(
+            &self.data,
+            (self.width, self.height),
+            self.channels,
+            (new_width, new_height),
+            &mut tmp,
+            &mut out,
+        );
+        Image::new(new_width, new_height, self.channels, out)
     }
 
     /// Resizes by a scale factor `s` (sides rounded to the nearest integer, at least 1).
@@ -186,33 +167,6 @@ impl Image {
         let h = ((self.height as f64 * s).round() as usize).max(1);
         self.resize(w, h)
     }
-}
-
-/// Per output index, the source indices and weights of a 1-D resize from `n` to `m` samples.
-fn axis_weights(n: usize, m: usize) -> Vec<Vec<(usize, f32)>> {
-    let s = m as f64 / n as f64;
-    (0..m)
-        .map(|o| {
-            if s < 1.0 {
-                // Output pixel o covers [o, o + 1) in edge coordinates, i.e. [o/s, (o+1)/s) in
-                // source edge coordinates; source pixel i covers [i, i + 1).
-                let (a, b) = (o as f64 / s, (o + 1) as f64 / s);
-                let (lo, hi) = (a.floor() as usize, (b.ceil() as usize).min(n));
-                (lo..hi)
-                    .filter_map(|i| {
-                        let overlap = (b.min((i + 1) as f64) - a.max(i as f64)).max(0.0);
-                        (overlap > 0.0).then_some((i, (overlap * s) as f32))
-                    })
-                    .collect()
-            } else {
-                let x = ((o as f64 + 0.5) / s - 0.5).clamp(0.0, (n - 1) as f64);
-                let i0 = x.floor() as usize;
-                let f = (x - i0 as f64) as f32;
-                let i1 = (i0 + 1).min(n - 1);
-                if f == 0.0 { vec![(i0, 1.0)] } else { vec![(i0, 1.0 - f), (i1, f)] }
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

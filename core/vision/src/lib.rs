@@ -23,6 +23,7 @@
 pub mod descriptor;
 pub mod device;
 pub mod error;
+mod filter;
 pub mod image;
 pub mod keypoints;
 pub mod matching;

@@ -11,6 +11,7 @@
 use crate::error::{Result, VisionError};
 use crate::image::Image;
 use crate::keypoints::Keypoint;
+use rayon::prelude::*;
 
 /// A batch of square patches, layout `N x C x S x S` (PyTorch NCHW), values in `[0, 1]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +67,12 @@ impl Patches {
     /// All values, NCHW.
     pub fn data(&self) -> &[f32] {
         &self.data
+    }
+
+    /// The values, NCHW, giving up the patches (to reuse the buffer, e.g. with
+    /// [`PatchExtractor::extract_into`]).
+    pub fn into_data(self) -> Vec<f32> {
+        self.data
     }
 
     /// The values of patch `i` (C x S x S), `None` past the end.
@@ -155,23 +162,74 @@ impl PatchExtractor {
     /// # Errors
     /// None in practice (the patch shape is valid by construction).
     pub fn extract(&self, keypoints: &[Keypoint]) -> Result<Patches> {
+        self.extract_into(keypoints, Vec::new())
+    }
+
+    /// [`Self::extract`] into the allocation of `buffer` (its values are discarded), so that
+    /// repeated extraction does not allocate once the buffer is large enough.
+    ///
+    /// Patches are cut in parallel. The keypoint's sub-pixel offset is the same for every
+    /// pixel of its patch, so the bilinear weights are computed once per patch; patches that
+    /// lie inside the image read rows directly, the others sample pixel by pixel with zeros
+    /// outside.
+    ///
+    /// # Errors
+    /// As [`Self::extract`].
+    pub fn extract_into(&self, keypoints: &[Keypoint], mut buffer: Vec<f32>) -> Result<Patches> {
         let (s, ch) = (self.size, self.scaled.channels());
-        let half = (s as f64 - 1.0) / 2.0;
-        let mut data = Vec::with_capacity(keypoints.len() * s * s * ch);
-        for kp in keypoints {
+        let per = s * s * ch;
+        buffer.clear();
+        buffer.resize(keypoints.len() * per, 0.0);
+        buffer.par_chunks_mut(per).zip(keypoints).for_each(|(out, kp)| {
             let cx = (kp.x + 0.5) * self.scale_x - 0.5;
             let cy = (kp.y + 0.5) * self.scale_y - 0.5;
-            for c in 0..ch {
-                for v in 0..s {
-                    for u in 0..s {
-                        let x = cx + u as f64 - half;
-                        let y = cy + v as f64 - half;
-                        data.push(self.scaled.sample_bilinear(x, y, c));
+            self.cut(cx, cy, out);
+        });
+        Patches::new(s, ch, buffer)
+    }
+
+    /// Writes the patch centred at (cx, cy) (resampled pixels) into `out` (C x S x S).
+    fn cut(&self, cx: f64, cy: f64, out: &mut [f32]) {
+        let (s, ch) = (self.size, self.scaled.channels());
+        let (w, h) = (self.scaled.width(), self.scaled.height());
+        let half = (s as f64 - 1.0) / 2.0;
+        let (left, top) = (cx - half, cy - half);
+        let (x0, y0) = (left.floor(), top.floor());
+        let inside =
+            x0 >= 0.0 && y0 >= 0.0 && x0 + (s as f64) < w as f64 && y0 + (s as f64) < h as f64;
+        if !inside {
+            for (c, plane) in out.chunks_exact_mut(s * s).enumerate() {
+                for (v, row) in plane.chunks_exact_mut(s).enumerate() {
+                    for (u, o) in row.iter_mut().enumerate() {
+                        *o = self.scaled.sample_bilinear(left + u as f64, top + v as f64, c);
                     }
                 }
             }
+            return;
         }
-        Patches::new(s, ch, data)
+        let (fx, fy) = ((left - x0) as f32, (top - y0) as f32);
+        let (xi, yi) = (x0 as usize, y0 as usize);
+        let data = self.scaled.data();
+        let stride = w * ch;
+        for (c, plane) in out.chunks_exact_mut(s * s).enumerate() {
+            for (v, row) in plane.chunks_exact_mut(s).enumerate() {
+                // Rows y0 + v and y0 + v + 1, from column x0, channel c: s + 1 samples each.
+                let start = (yi + v) * stride + xi * ch + c;
+                let (Some(r0), Some(r1)) = (
+                    data.get(start..start + s * ch + 1),
+                    data.get(start + stride..start + stride + s * ch + 1),
+                ) else {
+                    continue;
+                };
+                for (u, o) in row.iter_mut().enumerate() {
+                    let (a, b) = (r0[u * ch], r0[(u + 1) * ch]);
+                    let (d, e) = (r1[u * ch], r1[(u + 1) * ch]);
+                    let top = a * (1.0 - fx) + b * fx;
+                    let bottom = d * (1.0 - fx) + e * fx;
+                    *o = top * (1.0 - fy) + bottom * fy;
+                }
+            }
+        }
     }
 }
 

@@ -9,50 +9,27 @@
 //! sigma = 1.6), which detectors may ignore.
 
 use crate::error::{Result, VisionError};
+use crate::filter::{convolve_separable, gaussian_kernel};
 use crate::image::Image;
 
 /// Blurs every channel with a separable Gaussian of standard deviation `sigma` pixels
 /// (kernel radius `ceil(3 sigma)`, borders replicated). `sigma <= 0` returns a copy.
 pub fn gaussian_blur(img: &Image, sigma: f64) -> Image {
-    if sigma.is_nan() || sigma <= 0.0 {
+    let Some(kernel) = gaussian_kernel(sigma) else {
         return img.clone();
-    }
-    let radius = (3.0 * sigma).ceil() as isize;
-    let mut kernel: Vec<f32> = (-radius..=radius)
-        .map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp() as f32)
-        .collect();
-    let sum: f32 = kernel.iter().sum();
-    kernel.iter_mut().for_each(|k| *k /= sum);
-    let (w, h, ch) = (img.width() as isize, img.height() as isize, img.channels());
-    let src = img.data();
-    let mut tmp = vec![0.0f32; src.len()];
-    for y in 0..h {
-        for x in 0..w {
-            for c in 0..ch {
-                let mut acc = 0.0;
-                for (k, &kv) in kernel.iter().enumerate() {
-                    let xs = (x + k as isize - radius).clamp(0, w - 1);
-                    acc += kv * src[((y * w + xs) as usize) * ch + c];
-                }
-                tmp[((y * w + x) as usize) * ch + c] = acc;
-            }
-        }
-    }
-    let mut out = vec![0.0f32; src.len()];
-    for y in 0..h {
-        for x in 0..w {
-            for c in 0..ch {
-                let mut acc = 0.0;
-                for (k, &kv) in kernel.iter().enumerate() {
-                    let ys = (y + k as isize - radius).clamp(0, h - 1);
-                    acc += kv * tmp[((ys * w + x) as usize) * ch + c];
-                }
-                out[((y * w + x) as usize) * ch + c] = acc;
-            }
-        }
-    }
+    };
+    let (mut tmp, mut out) = (Vec::new(), vec![0.0; img.data().len()]);
+    convolve_separable(
+        img.data(),
+        img.width(),
+        img.height(),
+        img.channels(),
+        &kernel,
+        &mut tmp,
+        &mut out,
+    );
     // The buffer has the size of a valid image, so this cannot fail; fall back to a copy.
-    Image::new(img.width(), img.height(), ch, out).unwrap_or_else(|_| img.clone())
+    Image::new(img.width(), img.height(), img.channels(), out).unwrap_or_else(|_| img.clone())
 }
 
 /// A plain Gaussian pyramid: level 0 is `img`, each next level is the previous one blurred by
@@ -111,6 +88,46 @@ impl Default for ScaleSpaceConfig {
     }
 }
 
+impl ScaleSpaceConfig {
+    /// Checks the parameters against an input of `width x height` pixels; returns the
+    /// smallest octave side allowed (`min_size`, at least 3).
+    ///
+    /// # Errors
+    /// [`VisionError::InvalidParameter`] for `intervals == 0` or a non-positive `sigma0`;
+    /// [`VisionError::ImageTooSmall`] when the image is smaller than `min_size`.
+    pub fn check(&self, width: usize, height: usize) -> Result<usize> {
+        if self.intervals == 0 || self.sigma0.is_nan() || self.sigma0 <= 0.0 {
+            return Err(VisionError::InvalidParameter {
+                name: "scale space",
+                reason: "intervals must be >= 1 and sigma0 > 0".into(),
+            });
+        }
+        let min_size = self.min_size.max(3);
+        if width.min(height) < min_size {
+            return Err(VisionError::ImageTooSmall { width, height, required: min_size });
+        }
+        Ok(min_size)
+    }
+
+    /// Blur (octave pixels) of image `i` of an octave: `sigma0 * 2^(i / intervals)`.
+    pub fn sigma_at(&self, i: usize) -> f64 {
+        let k = 2f64.powf(1.0 / self.intervals as f64);
+        self.sigma0 * k.powi(i as i32)
+    }
+
+    /// Blur to add to image `i - 1` of an octave to obtain image `i` (`i >= 1`).
+    pub fn increment(&self, i: usize) -> f64 {
+        (self.sigma_at(i).powi(2) - self.sigma_at(i - 1).powi(2)).sqrt()
+    }
+
+    /// Input blur of the base image (`2 assumed_blur` when doubled) and the blur that brings
+    /// it to `sigma0` (0 when it is already there).
+    pub fn first_blur(&self) -> f64 {
+        let blur = if self.double_image { 2.0 * self.assumed_blur } else { self.assumed_blur };
+        (self.sigma0.powi(2) - blur.powi(2)).max(0.0).sqrt()
+    }
+}
+
 /// One octave: `intervals + 3` progressively blurred images of the same size.
 #[derive(Debug, Clone)]
 pub struct Octave {
@@ -138,39 +155,22 @@ impl ScaleSpace {
     /// [`VisionError::InvalidParameter`] for `intervals == 0` or a non-positive `sigma0`;
     /// [`VisionError::ImageTooSmall`] when the image is smaller than `min_size`.
     pub fn new(img: &Image, config: &ScaleSpaceConfig) -> Result<Self> {
-        if config.intervals == 0 || config.sigma0.is_nan() || config.sigma0 <= 0.0 {
-            return Err(VisionError::InvalidParameter {
-                name: "scale space",
-                reason: "intervals must be >= 1 and sigma0 > 0".into(),
-            });
-        }
-        let min_size = config.min_size.max(3);
-        if img.width().min(img.height()) < min_size {
-            return Err(VisionError::ImageTooSmall {
-                width: img.width(),
-                height: img.height(),
-                required: min_size,
-            });
-        }
+        let min_size = config.check(img.width(), img.height())?;
         let grey = img.to_grey();
-        let (base, base_step, blur) = if config.double_image {
-            (grey.resize(grey.width() * 2, grey.height() * 2)?, 0.5, 2.0 * config.assumed_blur)
+        let (base, base_step) = if config.double_image {
+            (grey.resize(grey.width() * 2, grey.height() * 2)?, 0.5)
         } else {
-            (grey, 1.0, config.assumed_blur)
+            (grey, 1.0)
         };
         let s = config.intervals;
-        let k = 2f64.powf(1.0 / s as f64);
-        let sigma_at = |i: usize| config.sigma0 * k.powi(i as i32);
         let mut octaves = Vec::new();
-        let mut first =
-            gaussian_blur(&base, (config.sigma0.powi(2) - blur.powi(2)).max(0.0).sqrt());
+        let mut first = gaussian_blur(&base, config.first_blur());
         let mut step = 1.0;
         for _ in 0..config.max_octaves.max(1) {
             let mut images = Vec::with_capacity(s + 3);
             images.push(first);
             for i in 1..s + 3 {
-                let inc = (sigma_at(i).powi(2) - sigma_at(i - 1).powi(2)).sqrt();
-                let next = gaussian_blur(images.last().unwrap_or(&base), inc);
+                let next = gaussian_blur(images.last().unwrap_or(&base), config.increment(i));
                 images.push(next);
             }
             let next_src = images.get(s).unwrap_or(&base).clone();

@@ -25,6 +25,7 @@
 //! A `Localizer` is `Send + Sync`: many threads may localize at once; each call can be
 //! cancelled through a [`CancelToken`] (checked between stages).
 
+mod buffers;
 mod finish;
 mod model;
 mod options;
@@ -59,6 +60,7 @@ pub struct Localizer {
     model: DescriptorModel,
     describer: Describer,
     options: LocalizerOptions,
+    buffers: buffers::BufferPool,
 }
 
 impl Localizer {
@@ -82,7 +84,13 @@ impl Localizer {
                 what: "pack descriptor length differs from model",
             });
         }
-        Ok(Self { packs, model, describer, options: LocalizerOptions::default() })
+        Ok(Self {
+            packs,
+            model,
+            describer,
+            options: LocalizerOptions::default(),
+            buffers: buffers::BufferPool::default(),
+        })
     }
 
     /// Opens (memory-maps) pack files and then as [`Self::open`].
@@ -114,6 +122,12 @@ impl Localizer {
     /// The descriptor model.
     pub fn model(&self) -> &DescriptorModel {
         &self.model
+    }
+
+    /// Frees the buffers kept between calls (detector images and the patch batch, up to a few
+    /// hundred MB); later calls allocate them again. For apps told that memory is low.
+    pub fn release_buffers(&self) {
+        self.buffers.clear();
     }
 
     /// Localizes an encoded photo (JPEG/PNG). EXIF is not read here (pass an EXIF FOV as
@@ -159,7 +173,8 @@ impl Localizer {
             return fail(Reason::OutsidePacks, timings);
         }
         let t = Instant::now();
-        let detected = query::detect(image, &self.options.query)?;
+        let mut lease = self.buffers.lease();
+        let detected = query::detect(image, &self.options.query, &mut lease.get().dog)?;
         timings.features_ms += t.elapsed().as_secs_f64() * 1e3;
         if detected.len() < self.options.min_inliers {
             let required = self.options.min_inliers;
@@ -177,7 +192,8 @@ impl Localizer {
                 return fail(Reason::Cancelled, timings);
             }
             let mut t = (0.0, 0.0);
-            let features = detected.describe(hfov, &self.describer, &mut t)?;
+            let features =
+                detected.describe(hfov, &self.describer, &mut lease.get().patches, &mut t)?;
             timings.features_ms += t.0;
             timings.describe_ms += t.1;
             match self.run(&features, priors, cancel, &mut timings, &mut cache)? {

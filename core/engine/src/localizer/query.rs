@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use lsar_vision::keypoints::{DogConfig, GridConfig, detect_dog, detect_grid};
+use lsar_vision::keypoints::{DogConfig, DogWorkspace, GridConfig, detect_dog_with, detect_grid};
 use lsar_vision::{Descriptors, Image, PatchConfig, PatchExtractor};
 use nalgebra::Vector2;
 
@@ -22,6 +22,10 @@ pub enum Detector {
     Dog {
         /// Minimum `|DoG|` at an extremum, for images in [0, 1].
         contrast_threshold: f32,
+        /// OpenCV SIFT's scale space, the one pack views are detected in: the photo enlarged
+        /// by two and the first octave at sigma 1.0 (`false`: Lowe's sigma 1.6 on the photo
+        /// as is). About four times the pixels to filter, and more keypoints at small scales.
+        doubled: bool,
     },
     /// A dense grid with this stride in pixels of the resized photo.
     Grid {
@@ -57,7 +61,7 @@ impl Default for QueryOptions {
     fn default() -> Self {
         Self {
             max_side_px: 1024,
-            detector: Detector::Dog { contrast_threshold: 0.01 },
+            detector: Detector::Dog { contrast_threshold: 0.01, doubled: false },
             max_keypoints: 4000,
             border_px: 8.0,
             fov_hypotheses_deg: vec![60.0, 40.0, 80.0],
@@ -121,17 +125,25 @@ impl QueryFeatures {
     }
 }
 
-/// A photo resized for detection, with its keypoints (in resized pixels).
+/// A photo resized for detection, with its keypoints (in resized pixels): everything of the
+/// query that does not depend on the FOV hypothesis.
 pub(crate) struct Detected {
     resized: Image,
-    scale: (f64, f64),
+    /// The resized photo in grey (the detector's input, and the patches of grey descriptors).
+    grey: Image,
     keypoints: Vec<lsar_vision::Keypoint>,
+    /// The keypoints in pixels of the photo as passed.
+    in_photo: Vec<Vector2<f64>>,
     width: u32,
     height: u32,
 }
 
-/// Resizes and detects (independent of the FOV).
-pub(crate) fn detect(image: &Image, options: &QueryOptions) -> Result<Detected> {
+/// Resizes and detects (independent of the FOV), with the DoG detector's buffers of `dog`.
+pub(crate) fn detect(
+    image: &Image,
+    options: &QueryOptions,
+    dog: &mut DogWorkspace,
+) -> Result<Detected> {
     let (w, h) = (image.width(), image.height());
     if w == 0 || h == 0 {
         return Err(CoreError::InvalidInput { what: "image size is zero" });
@@ -158,15 +170,20 @@ pub(crate) fn detect(image: &Image, options: &QueryOptions) -> Result<Detected> 
     };
     #[allow(clippy::cast_precision_loss)]
     let scale = (resized.width() as f64 / w as f64, resized.height() as f64 / h as f64);
+    let grey = resized.to_grey();
     let keypoints = match options.detector {
-        Detector::Dog { contrast_threshold } => {
-            let config = DogConfig {
+        Detector::Dog { contrast_threshold, doubled } => {
+            let mut config = DogConfig {
                 contrast_threshold,
                 max_keypoints: Some(options.max_keypoints),
                 border: options.border_px,
                 ..DogConfig::default()
             };
-            detect_dog(&resized.to_grey(), &config, None)?
+            if doubled {
+                config.scale_space.sigma0 = 1.0;
+                config.scale_space.double_image = true;
+            }
+            detect_dog_with(&grey, &config, None, dog)?
         }
         Detector::Grid { stride } => {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -177,7 +194,11 @@ pub(crate) fn detect(image: &Image, options: &QueryOptions) -> Result<Detected> 
             kps
         }
     };
-    Ok(Detected { resized, scale, keypoints, width, height })
+    let in_photo = keypoints
+        .iter()
+        .map(|k| Vector2::new((k.x + 0.5) / scale.0 - 0.5, (k.y + 0.5) / scale.1 - 0.5))
+        .collect();
+    Ok(Detected { resized, grey, keypoints, in_photo, width, height })
 }
 
 /// The keypoints the Localizer describes on `image`, in `image`'s pixels ((0, 0) = centre of
@@ -191,14 +212,13 @@ pub fn photo_keypoints(
     image: &Image,
     options: &QueryOptions,
 ) -> Result<Vec<lsar_vision::Keypoint>> {
-    let detected = detect(image, options)?;
-    let (sx, sy) = detected.scale;
+    let detected = detect(image, options, &mut DogWorkspace::new())?;
     Ok(detected
         .keypoints
         .into_iter()
-        .map(|mut k| {
-            k.x = (k.x + 0.5) / sx - 0.5;
-            k.y = (k.y + 0.5) / sy - 0.5;
+        .zip(detected.in_photo)
+        .map(|(mut k, p)| {
+            (k.x, k.y) = (p.x, p.y);
             k
         })
         .collect())
@@ -210,17 +230,22 @@ impl Detected {
         self.keypoints.len()
     }
 
-    /// Patches cut for `hfov_deg` and described; keypoints mapped back to the input photo.
+    /// Patches cut for `hfov_deg` (into the allocation of `patch_buffer`, which is handed
+    /// back) and described; keypoints mapped back to the input photo.
     pub(crate) fn describe(
         &self,
         hfov_deg: f64,
         describer: &Describer,
+        patch_buffer: &mut Vec<f32>,
         timings: &mut (f64, f64),
     ) -> Result<QueryFeatures> {
         let start = Instant::now();
-        // The network's photo branch takes RGB; a grey photo is replicated into three channels.
+        // The network's photo branch takes RGB (a grey photo is replicated into three
+        // channels); the other descriptors work on grey patches.
         let rgb;
-        let source = if describer.wants_rgb() && self.resized.channels() != 3 {
+        let source = if !describer.wants_rgb() {
+            &self.grey
+        } else if self.resized.channels() != 3 {
             rgb = self.resized.to_rgb();
             &rgb
         } else {
@@ -228,21 +253,17 @@ impl Detected {
         };
         let extractor =
             PatchExtractor::new(source, hfov_deg.to_radians(), &PatchConfig::default())?;
-        let patches = extractor.extract(&self.keypoints)?;
+        let patches = extractor.extract_into(&self.keypoints, std::mem::take(patch_buffer))?;
         timings.0 += start.elapsed().as_secs_f64() * 1e3;
         let start = Instant::now();
-        let descriptors = describer.describe(&patches)?;
+        let described = describer.describe(&patches);
+        *patch_buffer = patches.into_data();
+        let descriptors = described?;
         timings.1 += start.elapsed().as_secs_f64() * 1e3;
-        let (sx, sy) = self.scale;
-        let keypoints = self
-            .keypoints
-            .iter()
-            .map(|k| Vector2::new((k.x + 0.5) / sx - 0.5, (k.y + 0.5) / sy - 0.5))
-            .collect();
         Ok(QueryFeatures {
             width: self.width,
             height: self.height,
-            keypoints,
+            keypoints: self.in_photo.clone(),
             descriptors,
             patch_hfov_deg: hfov_deg,
         })

@@ -36,6 +36,11 @@ impl Descriptors {
         Ok(Self { dim, data })
     }
 
+    /// The values (`N x dim`, row-major), giving up the descriptors (to reuse the buffer).
+    pub fn into_data(self) -> Vec<f32> {
+        self.data
+    }
+
     /// Number of descriptors.
     pub fn len(&self) -> usize {
         self.data.len() / self.dim

@@ -11,6 +11,7 @@
 use super::{Descriptor, Descriptors, l2_normalise};
 use crate::error::{Result, VisionError};
 use crate::patches::{Patches, grey_patches};
+use rayon::prelude::*;
 
 const CELLS: usize = 4;
 const BINS: usize = 8;
@@ -31,14 +32,25 @@ impl Default for SiftDescriptor {
 }
 
 impl SiftDescriptor {
-    /// The descriptor of one grey `size x size` patch.
-    fn describe_one(&self, p: &[f32]) -> [f32; CELLS * CELLS * BINS] {
+    /// The Gaussian window of the patch (sigma = half the patch side), row-major.
+    fn window(&self) -> Vec<f32> {
+        let s = self.patch_size;
+        let centre = (s as f32 - 1.0) / 2.0;
+        let sigma = s as f32 / 2.0;
+        (0..s * s)
+            .map(|i| {
+                let (dx, dy) = ((i % s) as f32 - centre, (i / s) as f32 - centre);
+                (-(dx * dx + dy * dy) / (2.0 * sigma * sigma)).exp()
+            })
+            .collect()
+    }
+
+    /// The descriptor of one grey `size x size` patch; `window` from [`Self::window`].
+    fn describe_one(&self, p: &[f32], window: &[f32]) -> [f32; CELLS * CELLS * BINS] {
         let s = self.patch_size;
         let at = |x: usize, y: usize| p.get(y * s + x).copied().unwrap_or(0.0);
         let mut hist = [0.0f32; CELLS * CELLS * BINS];
         let cell = s as f32 / CELLS as f32;
-        let centre = (s as f32 - 1.0) / 2.0;
-        let sigma = s as f32 / 2.0;
         for y in 0..s {
             for x in 0..s {
                 let gx = 0.5 * (at((x + 1).min(s - 1), y) - at(x.saturating_sub(1), y));
@@ -47,8 +59,7 @@ impl SiftDescriptor {
                 if mag == 0.0 {
                     continue;
                 }
-                let (dx, dy) = (x as f32 - centre, y as f32 - centre);
-                let w = mag * (-(dx * dx + dy * dy) / (2.0 * sigma * sigma)).exp();
+                let w = mag * window.get(y * s + x).copied().unwrap_or(0.0);
                 let angle = gy.atan2(gx).rem_euclid(std::f32::consts::TAU);
                 let o = angle / std::f32::consts::TAU * BINS as f32;
                 // Continuous cell coordinates: cell centres at 0, 1, 2, 3.
@@ -97,13 +108,21 @@ impl Descriptor for SiftDescriptor {
         if patches.size() != self.patch_size {
             return Err(VisionError::Dimension { expected: self.patch_size, got: patches.size() });
         }
-        let grey = grey_patches(patches);
-        let plane = self.patch_size * self.patch_size;
-        let mut out = Vec::with_capacity(grey.len() * self.dim());
-        for p in grey.data().chunks_exact(plane) {
-            out.extend(self.describe_one(p));
-        }
-        Descriptors::new(self.dim(), out)
+        let converted;
+        let grey = if patches.channels() == 1 {
+            patches
+        } else {
+            converted = grey_patches(patches);
+            &converted
+        };
+        let (plane, dim) = (self.patch_size * self.patch_size, self.dim());
+        // Patches are independent: described in parallel, rows in patch order.
+        let window = self.window();
+        let mut out = vec![0.0f32; grey.len() * dim];
+        out.par_chunks_mut(dim)
+            .zip(grey.data().par_chunks_exact(plane))
+            .for_each(|(row, p)| row.copy_from_slice(&self.describe_one(p, &window)));
+        Descriptors::new(dim, out)
     }
 }
 
@@ -132,5 +151,30 @@ mod tests {
                 .describe(&Patches::new(32, 1, vec![0.0; 1024]).unwrap())
                 .is_err()
         );
+    }
+
+    #[test]
+    fn batch_rows_follow_patch_order() {
+        let s = 64;
+        let mut state = 12345u32;
+        let data: Vec<f32> = (0..37 * s * s)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 8) as f32 / (1u32 << 24) as f32
+            })
+            .collect();
+        let sift = SiftDescriptor::default();
+        let batch = sift.describe(&Patches::new(s, 1, data.clone()).unwrap()).unwrap();
+        for (i, p) in data.chunks_exact(s * s).enumerate() {
+            let one = sift.describe(&Patches::new(s, 1, p.to_vec()).unwrap()).unwrap();
+            assert_eq!(one.row(0), batch.row(i), "patch {i}");
+        }
+        // RGB patches are described as their grey conversion.
+        let rgb: Vec<f32> = data[..s * s].iter().flat_map(|&v| [v, v, v]).collect();
+        let planar: Vec<f32> =
+            (0..3).flat_map(|c| rgb.iter().skip(c).step_by(3).copied()).collect();
+        let grey = grey_patches(&Patches::new(s, 3, planar.clone()).unwrap());
+        let from_rgb = sift.describe(&Patches::new(s, 3, planar).unwrap()).unwrap();
+        assert_eq!(from_rgb, sift.describe(&grey).unwrap());
     }
 }

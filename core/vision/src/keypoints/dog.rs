@@ -2,11 +2,24 @@
 //! keypoints", IJCV 2004): scale-space extrema of the DoG, refined to sub-pixel and sub-scale
 //! position with a quadratic fit (section 4), rejected at low contrast `|D(x)| < threshold`
 //! and on edges `tr(H)^2 / det(H) >= (r + 1)^2 / r` (section 4.1).
+//!
+//! The scale space ([`crate::pyramid::ScaleSpaceConfig`]) is built one octave at a time in the
+//! buffers of a [`DogWorkspace`]: each Gaussian image is the previous one blurred by the
+//! increment `sqrt(sigma_i^2 - sigma_(i-1)^2)` (Lowe 2004, section 3), and as soon as image
+//! `i + 1` exists image `i` is replaced in place by the DoG `G_(i+1) - G_i`, so an octave
+//! needs `intervals + 3` buffers whatever its depth. The next octave starts from
+//! `G_intervals` (twice the octave's base blur) shrunk by two, taken before it becomes a DoG.
+//! Extrema are searched row by row in parallel and the rows collected in order, so the
+//! keypoints and their order do not depend on the number of threads.
 
+use rayon::prelude::*;
+
+use super::dog_refine::{DogPlane, is_extremum, refine};
 use super::{Keypoint, SkyMask, keep_best};
 use crate::error::Result;
+use crate::filter::{convolve_separable, gaussian_kernel, grown, resize_into};
 use crate::image::Image;
-use crate::pyramid::{ScaleSpace, ScaleSpaceConfig};
+use crate::pyramid::ScaleSpaceConfig;
 
 /// Parameters of the DoG detector (defaults from Lowe 2004, values in `[0, 1]` images).
 #[derive(Debug, Clone, PartialEq)]
@@ -35,164 +48,213 @@ impl Default for DogConfig {
     }
 }
 
+/// Buffers of the DoG detector, kept between calls so that repeated detections do not
+/// allocate (and fault in) the octave images again. One workspace serves one call at a time.
+#[derive(Debug, Default, Clone)]
+pub struct DogWorkspace {
+    /// The octave's images: Gaussians, turned into DoGs in place.
+    planes: Vec<Vec<f32>>,
+    /// The first image of the next octave (and the base image before its blur).
+    next: Vec<f32>,
+    /// Intermediate rows of the separable passes.
+    tmp: Vec<f32>,
+}
+
+impl DogWorkspace {
+    /// An empty workspace; buffers grow on first use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
 /// Detects DoG keypoints of `img`, strongest first; sky pixels (per `sky`) are skipped.
 ///
 /// # Errors
-/// As [`ScaleSpace::new`] (image smaller than the scale space's minimum size, bad parameters).
+/// As [`ScaleSpaceConfig::check`] (image smaller than the scale space's minimum size, bad
+/// parameters).
 pub fn detect_dog(
     img: &Image,
     config: &DogConfig,
     sky: Option<SkyMask<'_>>,
 ) -> Result<Vec<Keypoint>> {
-    let ss = ScaleSpace::new(img, &config.scale_space)?;
-    let s = config.scale_space.intervals;
-    let (w, h) = (img.width(), img.height());
+    detect_dog_with(img, config, sky, &mut DogWorkspace::new())
+}
+
+/// [`detect_dog`] with the buffers of `workspace` (same keypoints, no allocation of octave
+/// images once the workspace has grown to the image size).
+///
+/// # Errors
+/// As [`detect_dog`].
+pub fn detect_dog_with(
+    img: &Image,
+    config: &DogConfig,
+    sky: Option<SkyMask<'_>>,
+    workspace: &mut DogWorkspace,
+) -> Result<Vec<Keypoint>> {
+    let ssc = &config.scale_space;
+    let min_size = ssc.check(img.width(), img.height())?;
+    let s = ssc.intervals;
+    let octaves = ssc.max_octaves.max(1);
+    let grey_image;
+    let grey = if img.channels() == 1 {
+        img.data()
+    } else {
+        grey_image = img.to_grey();
+        grey_image.data()
+    };
+    let DogWorkspace { planes, next, tmp } = workspace;
+    planes.resize_with(s + 3, Vec::new);
+    let (mut w, mut h) = (img.width(), img.height());
+    if ssc.double_image {
+        (w, h) = (2 * w, 2 * h);
+        resize_into(grey, (img.width(), img.height()), 1, (w, h), tmp, grown(next, w * h));
+    } else {
+        grown(next, w * h).copy_from_slice(grey);
+    }
+    let ctx = Context {
+        config,
+        sky,
+        input: (img.width(), img.height()),
+        base_step: if ssc.double_image { 0.5 } else { 1.0 },
+    };
+    let first = gaussian_kernel(ssc.first_blur());
+    blur_into(&next[..w * h], (w, h), first.as_deref(), tmp, grown(&mut planes[0], w * h));
+    let kernels: Vec<Option<Vec<f32>>> =
+        (1..s + 3).map(|i| gaussian_kernel(ssc.increment(i))).collect();
+    let mut step = 1.0;
     let mut out = Vec::new();
-    for oct in &ss.octaves {
-        let dogs: Vec<Dog> = oct.images.windows(2).map(|p| Dog::new(&p[0], &p[1])).collect();
-        let (ow, oh) = (dogs[0].w, dogs[0].h);
-        let pre = 0.5 * config.contrast_threshold;
-        for i in 1..=s {
-            for y in 1..oh - 1 {
-                for x in 1..ow - 1 {
-                    let v = dogs[i].at(x, y);
-                    if v.abs() <= pre || !is_extremum(&dogs, i, x, y, v) {
-                        continue;
-                    }
-                    let Some(kp) = refine(&dogs, i, x, y, config) else { continue };
-                    let (xo, yo, so, resp) = kp;
-                    let xi = ss.to_input(oct.step, xo);
-                    let yi = ss.to_input(oct.step, yo);
-                    let inside = xi >= config.border
-                        && yi >= config.border
-                        && xi <= w as f64 - 1.0 - config.border
-                        && yi <= h as f64 - 1.0 - config.border;
-                    if !inside || sky.is_some_and(|m| m.is_sky(xi, yi, w, h)) {
-                        continue;
-                    }
-                    let sigma = config.scale_space.sigma0
-                        * 2f64.powf(so / s as f64)
-                        * oct.step
-                        * ss.base_step;
-                    out.push(Keypoint { x: xi, y: yi, sigma, response: resp });
-                }
+    for octave in 0..octaves {
+        let (n, nw, nh) = (w * h, w / 2, h / 2);
+        let has_next = octave + 1 < octaves && nw.min(nh) >= min_size;
+        for (i, kernel) in (1..s + 3).zip(&kernels) {
+            let (lower, upper) = planes.split_at_mut(i);
+            let prev = &mut lower[i - 1][..n];
+            let cur = grown(&mut upper[0], n);
+            if i == s + 1 && has_next {
+                resize_into(prev, (w, h), 1, (nw, nh), tmp, grown(next, nw * nh));
             }
+            blur_into(prev, (w, h), kernel.as_deref(), tmp, cur);
+            // DoG in place of the lower Gaussian: D = G_i - G_(i-1).
+            prev.par_chunks_mut(w * 64).zip(cur.par_chunks(w * 64)).for_each(|(d, g)| {
+                d.iter_mut().zip(g).for_each(|(d, g)| *d = g - *d);
+            });
         }
+        let dogs: Vec<DogPlane<'_>> =
+            planes[..s + 2].iter().map(|v| DogPlane { w, h, v: &v[..n] }).collect();
+        out.extend(scan_octave(&dogs, step, &ctx));
+        if !has_next {
+            break;
+        }
+        std::mem::swap(next, &mut planes[0]);
+        (w, h) = (nw, nh);
+        step *= 2.0;
     }
     Ok(keep_best(out, config.max_keypoints))
 }
 
-/// One difference-of-Gaussians image.
-struct Dog {
-    w: usize,
-    h: usize,
-    v: Vec<f32>,
-}
-
-impl Dog {
-    fn new(a: &Image, b: &Image) -> Self {
-        let v = b.data().iter().zip(a.data()).map(|(p, q)| p - q).collect();
-        Self { w: a.width(), h: a.height(), v }
-    }
-
-    fn at(&self, x: usize, y: usize) -> f32 {
-        self.v.get(y * self.w + x).copied().unwrap_or(0.0)
+/// Blurs a one-channel `w x h` image into `out` (a copy without a kernel).
+fn blur_into(
+    src: &[f32],
+    (w, h): (usize, usize),
+    kernel: Option<&[f32]>,
+    tmp: &mut Vec<f32>,
+    out: &mut [f32],
+) {
+    match kernel {
+        Some(k) => convolve_separable(src, w, h, 1, k, tmp, out),
+        None => out.copy_from_slice(src),
     }
 }
 
-/// Strict maximum or minimum over the 26 neighbours in space and scale.
-fn is_extremum(dogs: &[Dog], i: usize, x: usize, y: usize, v: f32) -> bool {
-    let (mut is_max, mut is_min) = (true, true);
-    for d in &dogs[i - 1..=i + 1] {
-        for yy in y - 1..=y + 1 {
-            for xx in x - 1..=x + 1 {
-                if std::ptr::eq(d, &dogs[i]) && xx == x && yy == y {
-                    continue;
-                }
-                let n = d.at(xx, yy);
-                is_max &= v > n;
-                is_min &= v < n;
-            }
-        }
-        if !is_max && !is_min {
-            return false;
-        }
-    }
-    is_max || is_min
+/// What maps octave samples to keypoints of the input image.
+struct Context<'a> {
+    config: &'a DogConfig,
+    sky: Option<SkyMask<'a>>,
+    /// Input image size, pixels.
+    input: (usize, usize),
+    /// Size of one base-image pixel in input pixels (0.5 when doubled).
+    base_step: f64,
 }
 
-/// Quadratic refinement (Lowe 2004, eq. 2-3); returns (x, y, scale index, |D|) in octave units.
-fn refine(
-    dogs: &[Dog],
-    mut i: usize,
-    mut x: usize,
-    mut y: usize,
-    cfg: &DogConfig,
-) -> Option<(f64, f64, f64, f32)> {
-    let s = cfg.scale_space.intervals;
-    for _ in 0..5 {
-        let (c, p, n) = (&dogs[i], &dogs[i - 1], &dogs[i + 1]);
-        let v = c.at(x, y);
-        let g = [
-            0.5 * (c.at(x + 1, y) - c.at(x - 1, y)),
-            0.5 * (c.at(x, y + 1) - c.at(x, y - 1)),
-            0.5 * (n.at(x, y) - p.at(x, y)),
-        ];
-        let dxx = c.at(x + 1, y) + c.at(x - 1, y) - 2.0 * v;
-        let dyy = c.at(x, y + 1) + c.at(x, y - 1) - 2.0 * v;
-        let dss = n.at(x, y) + p.at(x, y) - 2.0 * v;
-        let dxy = 0.25
-            * (c.at(x + 1, y + 1) - c.at(x - 1, y + 1) - c.at(x + 1, y - 1) + c.at(x - 1, y - 1));
-        let dxs = 0.25 * (n.at(x + 1, y) - n.at(x - 1, y) - p.at(x + 1, y) + p.at(x - 1, y));
-        let dys = 0.25 * (n.at(x, y + 1) - n.at(x, y - 1) - p.at(x, y + 1) + p.at(x, y - 1));
-        let hm = [[dxx, dxy, dxs], [dxy, dyy, dys], [dxs, dys, dss]];
-        let off = solve3(hm, [-g[0], -g[1], -g[2]])?;
-        if off.iter().all(|o| o.abs() < 0.5) {
-            let value = v + 0.5 * (g[0] * off[0] + g[1] * off[1] + g[2] * off[2]);
-            if value.abs() < cfg.contrast_threshold {
-                return None;
-            }
-            let (tr, det) = (dxx + dyy, dxx * dyy - dxy * dxy);
-            let r = cfg.edge_threshold;
-            if det <= 0.0 || tr * tr * r >= (r + 1.0) * (r + 1.0) * det {
-                return None;
-            }
-            let xo = x as f64 + f64::from(off[0]);
-            let yo = y as f64 + f64::from(off[1]);
-            return Some((xo, yo, i as f64 + f64::from(off[2]), value.abs()));
-        }
-        // Move to the neighbouring sample and fit again.
-        let step = |p: usize, o: f32, hi: usize| -> Option<usize> {
-            let q = p as i64 + o.round() as i64;
-            (q >= 1 && q < hi as i64 - 1).then_some(q as usize)
-        };
-        x = step(x, off[0], c.w)?;
-        y = step(y, off[1], c.h)?;
-        i = step(i, off[2], s + 2)?;
-    }
-    None
+/// The keypoints of one octave (`intervals + 2` DoGs, octave pixel = `step` base pixels), in
+/// scale, row, column order.
+fn scan_octave(dogs: &[DogPlane<'_>], step: f64, ctx: &Context<'_>) -> Vec<Keypoint> {
+    let s = ctx.config.scale_space.intervals;
+    let Some(h) = dogs.first().map(|d| d.h) else { return Vec::new() };
+    let rows = h.saturating_sub(2);
+    (0..s * rows)
+        .into_par_iter()
+        .flat_map_iter(|t| scan_row(dogs, 1 + t / rows, 1 + t % rows, step, ctx))
+        .collect()
 }
 
-/// Solves a 3x3 linear system by Cramer's rule; `None` when singular.
-fn solve3(m: [[f32; 3]; 3], b: [f32; 3]) -> Option<[f32; 3]> {
-    let det = |a: [[f32; 3]; 3]| {
-        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
-            - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
-            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
+/// The keypoints found at row `y` of DoG `i` (`1 <= i <= intervals`, `1 <= y < h - 1`).
+fn scan_row<'a>(
+    dogs: &[DogPlane<'a>],
+    i: usize,
+    y: usize,
+    step: f64,
+    ctx: &Context<'_>,
+) -> Vec<Keypoint> {
+    let cfg = ctx.config;
+    let rows_of = |d: DogPlane<'a>| [d.row(y - 1), d.row(y), d.row(y + 1)];
+    let rows = [rows_of(dogs[i - 1]), rows_of(dogs[i]), rows_of(dogs[i + 1])];
+    let centre = rows[1][1];
+    let pre = 0.5 * cfg.contrast_threshold;
+    let (w, h) = ctx.input;
+    #[allow(clippy::cast_precision_loss)]
+    let (wf, hf) = (w as f64, h as f64);
+    let to_input = |x: f64| {
+        let base = (x + 0.5) * step - 0.5;
+        (base + 0.5) * ctx.base_step - 0.5
     };
-    let d = det(m);
-    if d.abs() < 1e-12 || !d.is_finite() {
-        return None;
-    }
-    let mut out = [0.0; 3];
-    for (k, o) in out.iter_mut().enumerate() {
-        let mut mk = m;
-        for r in 0..3 {
-            mk[r][k] = b[r];
+    let mut out = Vec::new();
+    for x in candidates(rows[1], pre) {
+        if !is_extremum(&rows, x, centre[x]) {
+            continue;
         }
-        *o = det(mk) / d;
+        let Some((xo, yo, so, response)) = refine(dogs, i, x, y, cfg) else { continue };
+        let (xi, yi) = (to_input(xo), to_input(yo));
+        let inside = xi >= cfg.border
+            && yi >= cfg.border
+            && xi <= wf - 1.0 - cfg.border
+            && yi <= hf - 1.0 - cfg.border;
+        if !inside || ctx.sky.is_some_and(|m| m.is_sky(xi, yi, w, h)) {
+            continue;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let sigma = cfg.scale_space.sigma0 * 2f64.powf(so / s_f64(cfg)) * step * ctx.base_step;
+        out.push(Keypoint { x: xi, y: yi, sigma, response });
     }
-    Some(out)
+    out
+}
+
+/// Columns of the centre row of `rows` (rows y - 1, y, y + 1 of one DoG) where `|v| > pre` and
+/// `v` is above or below all four neighbours in that DoG: a necessary condition for an
+/// extremum, evaluated without branches over blocks of columns so that it vectorises.
+fn candidates<'a>(rows: [&'a [f32]; 3], pre: f32) -> impl Iterator<Item = usize> + 'a {
+    const BLOCK: usize = 64;
+    let [up, centre, down] = rows;
+    let end = centre.len().saturating_sub(1).min(up.len()).min(down.len());
+    (1..end).step_by(BLOCK).flat_map(move |x0| {
+        let len = BLOCK.min(end - x0);
+        let (l, c, r) = (&centre[x0 - 1..][..len], &centre[x0..][..len], &centre[x0 + 1..][..len]);
+        let (u, d) = (&up[x0..][..len], &down[x0..][..len]);
+        let mut mask = [false; BLOCK];
+        for (j, m) in mask[..len].iter_mut().enumerate() {
+            let v = c[j];
+            let above = (v > l[j]) & (v > r[j]) & (v > u[j]) & (v > d[j]);
+            let below = (v < l[j]) & (v < r[j]) & (v < u[j]) & (v < d[j]);
+            *m = (v.abs() > pre) & (above | below);
+        }
+        (0..len).filter(move |&j| mask[j]).map(move |j| x0 + j)
+    })
+}
+
+/// Intervals per octave as `f64`.
+#[allow(clippy::cast_precision_loss)]
+fn s_f64(cfg: &DogConfig) -> f64 {
+    cfg.scale_space.intervals as f64
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! (Brejcha et al., ECCV 2020), both with an optional sky mask from a depth map.
 
 pub mod dog;
+mod dog_refine;
 pub mod grid;
 
-pub use dog::{DogConfig, detect_dog};
+pub use dog::{DogConfig, DogWorkspace, detect_dog, detect_dog_with};
 pub use grid::{GridConfig, detect_grid};
 
 use crate::image::Image;

@@ -1,6 +1,8 @@
 //! Integration tests of lsar-vision (one binary; modules per topic).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod dog_fast;
+mod dog_reference;
 mod fast;
 mod hardtfeat;
 mod matching;

@@ -2,6 +2,8 @@
 
 use lsar_vision::patches::downsample_patches;
 use lsar_vision::{Image, Keypoint, PatchConfig, PatchExtractor, VisionError};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use std::f64::consts::PI;
 
 fn kp(x: f64, y: f64) -> Keypoint {
@@ -77,4 +79,60 @@ fn too_small_and_bad_fov_are_errors() {
     ));
     assert!(matches!(Image::zeros(0, 0, 3), Err(VisionError::EmptyImage { .. })));
     assert!(matches!(Image::decode(&[]), Err(VisionError::Decode { .. })));
+}
+
+/// Per-pixel bilinear sampling as the module documentation defines the patch.
+fn patch_by_definition(ex: &PatchExtractor, kp: &Keypoint, size: usize) -> Vec<f32> {
+    let img = ex.scaled_image();
+    let (sx, sy) = (img.width() as f64 / 640.0, img.height() as f64 / 480.0);
+    let (cx, cy) = ((kp.x + 0.5) * sx - 0.5, (kp.y + 0.5) * sy - 0.5);
+    let half = (size as f64 - 1.0) / 2.0;
+    let mut out = Vec::new();
+    for c in 0..img.channels() {
+        for v in 0..size {
+            for u in 0..size {
+                out.push(img.sample_bilinear(cx + u as f64 - half, cy + v as f64 - half, c));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn fast_extraction_matches_the_definition_and_reuses_its_buffer() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for channels in [1, 3] {
+        let data = (0..640 * 480 * channels).map(|_| rng.random_range(0.0f32..1.0)).collect();
+        let img = Image::new(640, 480, channels, data).unwrap();
+        // Interior, sub-pixel, border-straddling and outside keypoints.
+        let mut kps: Vec<Keypoint> = (0..200)
+            .map(|_| Keypoint {
+                x: rng.random_range(-40.0..680.0),
+                y: rng.random_range(-40.0..520.0),
+                sigma: 2.0,
+                response: 0.1,
+            })
+            .collect();
+        kps.push(Keypoint { x: 320.0, y: 240.0, sigma: 2.0, response: 0.1 });
+        for hfov in [0.2 * PI, 0.3 * PI, 0.25 * PI] {
+            let ex = PatchExtractor::new(&img, hfov, &PatchConfig::default()).unwrap();
+            let buffer = vec![7.0f32; 10];
+            let patches = ex.extract_into(&kps, buffer).unwrap();
+            assert_eq!((patches.len(), patches.channels()), (kps.len(), channels));
+            let mut worst = 0.0f32;
+            for (i, kp) in kps.iter().enumerate() {
+                let want = patch_by_definition(&ex, kp, 64);
+                for (a, b) in patches.patch(i).unwrap().iter().zip(&want) {
+                    worst = worst.max((a - b).abs());
+                }
+            }
+            assert!(worst < 1e-5, "hfov {hfov}: {worst}");
+            // The buffer comes back and is reused.
+            let data = patches.into_data();
+            let cap = data.capacity();
+            let again = ex.extract_into(&kps[..10], data).unwrap();
+            assert_eq!(again, ex.extract(&kps[..10]).unwrap());
+            assert_eq!(again.into_data().capacity(), cap);
+        }
+    }
 }
