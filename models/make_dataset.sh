@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the training and validation pair shards of lsar-desc-v1.
+# Regenerates the random-pixel pair shards of the first trained model (the lsar-desc-v1 of
+# commit 5679c5f, since replaced by the two-detector model; see models/README.md).
 # Usage: models/make_dataset.sh OUT_DIR [LSAR_BINARY]
 # Training terrain: the SRTM tile N44E005 and procedural seeds 0-3, 5-8, 10, 11 (seed % 5 != 4).
 # Validation terrain (unseen, held-out photo palette): procedural seeds 4, 9, 14.

@@ -62,4 +62,18 @@ mod tests {
             assert_ne!(d.row(0), d.row(1));
         }
     }
+
+    #[test]
+    fn the_shipped_choice_describes_with_the_embedded_model_and_stamps_its_identity() {
+        use crate::pack_build::{Describer, DescriptorChoice};
+        let d = Describer::load(&DescriptorChoice::Shipped, None).unwrap();
+        assert_eq!(d.model().id, MODEL_ID);
+        assert_eq!(d.model().sha256_hex(), model_sha256());
+        assert_eq!(DescriptorChoice::Shipped.kind(), "learned");
+        let s = 64;
+        let data: Vec<f32> = (0..3 * s * s).map(|i| ((i * 31) % 251) as f32 / 250.0).collect();
+        let p = Patches::new(s, 3, data).unwrap();
+        let expected = load(&Device::Cpu).unwrap().branch(Branch::Render).describe(&p).unwrap();
+        assert_eq!(d.describe(&p).unwrap().row(0), expected.row(0));
+    }
 }

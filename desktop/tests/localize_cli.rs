@@ -1,6 +1,6 @@
 //! `lsar localize`, `lsar overlay` and `lsar demo` end to end, and the EXIF reading behind
-//! them. The demo (terrain, tiny SIFT pack, query, localization) runs once and its output
-//! folder is shared by the CLI tests.
+//! them. The demo (terrain, tiny pack of the embedded model, query, localization) runs once
+//! and its output folder is shared by the CLI tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Cursor;

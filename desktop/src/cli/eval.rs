@@ -17,15 +17,13 @@ use serde_json::json;
 use super::dem::DemArgs;
 use super::localize::emit;
 
-/// Default learned model (used when present).
-pub const DEFAULT_MODEL: &str = "models/lsar-desc-v1.safetensors";
 /// Default HardTFeat weights (the shared data beside the clone).
 pub const DEFAULT_HARDTFEAT: &str = "../shared/data/descriptors/hardtfeat.npz";
 
 /// Descriptors `lsar eval` compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EvalDescriptor {
-    /// The learned network (`--model`).
+    /// The learned network (`--model`, default: the model embedded in `lsar`).
     Learned,
     /// The SIFT-like baseline.
     Sift,
@@ -69,9 +67,10 @@ pub struct EvalArgs {
     /// Descriptors to compare, comma separated.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "learned,sift,hardtfeat")]
     descriptors: Vec<EvalDescriptor>,
-    /// Learned model weights (safetensors).
-    #[arg(long, default_value = DEFAULT_MODEL)]
-    model: PathBuf,
+    /// Learned model weights (safetensors); default: the model embedded in `lsar`
+    /// (`models/lsar-desc-v1.safetensors` at build time).
+    #[arg(long)]
+    model: Option<PathBuf>,
     /// HardTFeat weights (npz).
     #[arg(long, default_value = DEFAULT_HARDTFEAT)]
     hardtfeat: PathBuf,
@@ -96,15 +95,13 @@ fn descriptors(args: &EvalArgs) -> anyhow::Result<Vec<(String, DescriptorChoice)
     let mut out = Vec::new();
     for d in &args.descriptors {
         let choice = match d {
-            EvalDescriptor::Learned => {
-                if !args.model.is_file() {
-                    bail!(
-                        "the learned model {} does not exist: pass --model PATH or --descriptors sift,hardtfeat",
-                        args.model.display()
-                    );
+            EvalDescriptor::Learned => match &args.model {
+                Some(path) if !path.is_file() => {
+                    bail!("the learned model {} does not exist", path.display())
                 }
-                DescriptorChoice::Learned { weights: args.model.clone() }
-            }
+                Some(path) => DescriptorChoice::Learned { weights: path.clone() },
+                None => DescriptorChoice::Shipped,
+            },
             EvalDescriptor::Sift => DescriptorChoice::Sift,
             EvalDescriptor::Hardtfeat => {
                 if !args.hardtfeat.is_file() {

@@ -19,6 +19,7 @@ use lsar_core::localizer::{FovPrior, HeadingPrior, SIFT_MODEL_ID};
 use lsar_core::pack::PackReader;
 use lsar_core::vision::Image;
 use lsar_core::{DescriptorModel, Localizer, Priors};
+use lsar_desktop::default_model;
 use lsar_desktop::exif::{LoadedPhoto, load_photo};
 use serde_json::{Value, json};
 
@@ -47,7 +48,8 @@ pub struct LocalizeArgs {
     /// Descriptor weights: safetensors (learned) or npz (HardTFeat).
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Descriptor; default: from `--model`'s extension, else the packs' (SIFT packs need none).
+    /// Descriptor; default: from `--model`'s extension, else the packs' (SIFT packs and packs
+    /// of the embedded model need no --model).
     #[arg(long, value_enum)]
     descriptor: Option<DescriptorArg>,
     /// The photo (JPEG/PNG).
@@ -94,18 +96,29 @@ fn descriptor_model(args: &LocalizeArgs) -> anyhow::Result<DescriptorModel> {
             let first = args.packs.first().context("no pack given")?;
             let pack = PackReader::open(first, None)
                 .with_context(|| format!("opening {}", first.display()))?;
-            let id = pack.metadata().model.id.clone();
-            if id != SIFT_MODEL_ID {
-                bail!("the pack was built with descriptor `{id}`: pass its weights with --model");
+            let model = &pack.metadata().model;
+            if model.id == default_model::MODEL_ID
+                && model.sha256_hex() == default_model::model_sha256()
+            {
+                DescriptorArg::Learned
+            } else if model.id == SIFT_MODEL_ID {
+                DescriptorArg::Sift
+            } else {
+                bail!(
+                    "the pack was built with descriptor `{}`: pass its weights with --model",
+                    model.id
+                );
             }
-            DescriptorArg::Sift
         }
     };
     Ok(match (kind, &args.model) {
         (DescriptorArg::Sift, _) => DescriptorModel::Sift,
         (DescriptorArg::Learned, Some(p)) => DescriptorModel::Learned { weights: read(p)? },
+        (DescriptorArg::Learned, None) => {
+            DescriptorModel::Learned { weights: default_model::MODEL_BYTES.to_vec() }
+        }
         (DescriptorArg::Hardtfeat, Some(p)) => DescriptorModel::HardTFeat { npz: read(p)? },
-        (_, None) => bail!("--descriptor learned|hardtfeat needs --model PATH"),
+        (DescriptorArg::Hardtfeat, None) => bail!("--descriptor hardtfeat needs --model PATH"),
     })
 }
 

@@ -84,6 +84,9 @@ pub fn core_model(choice: &DescriptorChoice) -> Result<DescriptorModel> {
         DescriptorChoice::Learned { weights } => {
             DescriptorModel::Learned { weights: std::fs::read(weights)? }
         }
+        DescriptorChoice::Shipped => {
+            DescriptorModel::Learned { weights: crate::default_model::MODEL_BYTES.to_vec() }
+        }
         DescriptorChoice::Sift => DescriptorModel::Sift,
         DescriptorChoice::HardTFeat { npz } => {
             DescriptorModel::HardTFeat { npz: std::fs::read(npz)? }

@@ -30,6 +30,9 @@ pub enum DescriptorChoice {
         /// The weights file.
         weights: PathBuf,
     },
+    /// The network shipped with lsar, embedded in the binary ([`crate::default_model`]),
+    /// under its own id.
+    Shipped,
     /// The SIFT-like baseline (no weights).
     Sift,
     /// HardTFeat from its `.npz` weights file.
@@ -43,7 +46,7 @@ impl DescriptorChoice {
     /// A short name: `learned`, `sift` or `hardtfeat`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::Learned { .. } => "learned",
+            Self::Learned { .. } | Self::Shipped => "learned",
             Self::Sift => "sift",
             Self::HardTFeat { .. } => "hardtfeat",
         }
@@ -88,6 +91,16 @@ impl Describer {
                 let id = model_id.unwrap_or(LEARNED_MODEL_ID);
                 Self {
                     model: ModelId::new(id, sha256(&bytes)),
+                    inner: Inner::Learned(Box::new(net)),
+                }
+            }
+            DescriptorChoice::Shipped => {
+                let bytes = crate::default_model::MODEL_BYTES;
+                let net =
+                    weights::load_from_bytes(&Config::default(), bytes, DType::F32, &Device::Cpu)?;
+                let id = model_id.unwrap_or(crate::default_model::MODEL_ID);
+                Self {
+                    model: ModelId::new(id, sha256(bytes)),
                     inner: Inner::Learned(Box::new(net)),
                 }
             }

@@ -21,7 +21,8 @@ use crate::cli::dem::{DemArgs, print_json};
 /// Descriptors a pack can be built with.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum DescriptorArg {
-    /// The LandscapeAR network's render branch (weights from --model, safetensors).
+    /// The LandscapeAR network's render branch (weights from --model, safetensors; without
+    /// --model the model embedded in `lsar`).
     Learned,
     /// The SIFT-like baseline (no weights).
     Sift,
@@ -107,13 +108,14 @@ pub struct BuildArgs {
     /// Azimuth bins of the horizon profiles (default 360, tiny 72).
     #[arg(long)]
     horizon_bins: Option<u32>,
-    /// Descriptor (default: learned with --model, else sift).
+    /// Descriptor (default: learned: the --model weights, else the embedded model).
     #[arg(long, value_enum)]
     descriptor: Option<DescriptorArg>,
     /// Weights: safetensors for learned, .npz for hardtfeat.
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Model id stored for the learned network (default "landscapear").
+    /// Model id stored for the learned network (default "landscapear" for --model weights,
+    /// the embedded model's own id otherwise).
     #[arg(long)]
     model_id: Option<String>,
     /// POIs: a CSV (name,lat,lon[,elevation][,prominence]), JSON or GeoJSON file
@@ -157,15 +159,15 @@ fn region(args: &BuildArgs, model: &TerrainModel) -> anyhow::Result<Bounds> {
 }
 
 fn descriptor(args: &BuildArgs) -> anyhow::Result<DescriptorChoice> {
-    let kind = args.descriptor.unwrap_or(match args.model {
-        Some(_) => DescriptorArg::Learned,
-        None => DescriptorArg::Sift,
-    });
+    let kind = args.descriptor.unwrap_or(DescriptorArg::Learned);
     let need = |what: &str| {
         args.model.clone().with_context(|| format!("--descriptor {what} needs --model PATH"))
     };
     Ok(match kind {
-        DescriptorArg::Learned => DescriptorChoice::Learned { weights: need("learned")? },
+        DescriptorArg::Learned => match &args.model {
+            Some(weights) => DescriptorChoice::Learned { weights: weights.clone() },
+            None => DescriptorChoice::Shipped,
+        },
         DescriptorArg::Sift => DescriptorChoice::Sift,
         DescriptorArg::Hardtfeat => DescriptorChoice::HardTFeat { npz: need("hardtfeat")? },
     })

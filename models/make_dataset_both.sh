@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Regenerates the two-detector shards behind models/lsar-desc-v1 (sampling `both`: the
+# Localizer's photo keypoints of view A and the pack detector's keypoints of view B).
+# Usage: models/make_dataset_both.sh OUT_DIR [LSAR_BINARY]
+# Same terrain split as models/make_dataset.sh: training on N44E005 and procedural seeds with
+# seed % 5 != 4; validation (held-out photo palette) on seeds 4, 9, 14. The second block
+# (pair seed 5) is the part of a larger run that was finished when training started; its
+# pair counts are what that run had written (8 pairs per shard).
+set -euo pipefail
+out=${1:?output directory}
+lsar=${2:-lsar}
+data=${LSAR_SHARED_DATA:-$(dirname "$0")/../../shared/data}
+hgt="$data/dem/srtm3_N44E005/N44E005.hgt"
+gen() { "$lsar" dataset pairs --sampling both --per-pair 300 --out "$out" "$@"; }
+for s in 4 9 14; do gen --synth $s --pairs 20 --seed 3; done
+gen --dem "$hgt" --pairs 250 --seed 3
+gen --dem "$hgt" --pairs 250 --seed 4
+for s in 0 1 2 3 5 6 7 8 10 11; do gen --synth $s --pairs 80 --seed 3; done
+gen --dem "$hgt" --pairs 144 --seed 5
+gen --synth 0 --pairs 50 --seed 5
+gen --synth 1 --pairs 50 --seed 5
+gen --synth 2 --pairs 40 --seed 5
