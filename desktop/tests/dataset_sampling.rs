@@ -113,7 +113,7 @@ fn keypoint_patches_carry_structure_and_pass_the_depth_check() {
         kp.extend(k.photo_a);
         rnd.extend(r.photo_a);
     }
-    // DoG finds few keypoints on smooth 40 m terrain (38 samples in 3 pairs here), random
+    // DoG finds few keypoints on smooth 40 m terrain (88 samples in 3 pairs here; 38 in Lowe's photo scale space), random
     // pixels pass the depth check far more often (450).
     assert!(kp_pts >= 20 && rnd_pts >= 100, "keypoint {kp_pts}, random {rnd_pts} samples");
     let (ck, cr) = (mean_contrast(&kp), mean_contrast(&rnd));
@@ -148,8 +148,9 @@ fn both_detectors_add_pack_keypoints_of_view_b() {
             .count();
     }
     eprintln!("samples: keypoints {n_kp}, both {n_both} ({at_pack_kp} at B's pack keypoints)");
-    assert!(n_both >= 2 * n_kp.max(1), "both {n_both} vs keypoints {n_kp}");
-    assert!(2 * at_pack_kp >= n_both, "{at_pack_kp} of {n_both} at B's pack keypoints");
+    // 93 against 38 with Lowe's photo scale space, 148 against 88 with the doubled one.
+    assert!(10 * n_both >= 13 * n_kp.max(1), "both {n_both} vs keypoints {n_kp}");
+    assert!(3 * at_pack_kp >= n_both, "{at_pack_kp} of {n_both} at B's pack keypoints");
 }
 
 #[test]
