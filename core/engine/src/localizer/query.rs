@@ -39,11 +39,7 @@ pub enum Detector {
 pub struct QueryOptions {
     /// Longer side of the photo for detection, pixels (1024).
     pub max_side_px: usize,
-    /// Detector (default: DoG with contrast 0.01 in the doubled scale space of the pack
-    /// views; on `lsar eval` of the procedural terrain, 50 queries, it raised
-    /// `recall_rot2deg_fov3pct` from 0.20 to 0.24 with the embedded model and from 0.16 to
-    /// 0.18 with the SIFT-like baseline against Lowe's scale space, at 191 instead of 143 ms
-    /// median per query).
+    /// Detector (DoG with contrast 0.01 by default).
     pub detector: Detector,
     /// Most keypoints kept (strongest first; 4000).
     pub max_keypoints: usize,
@@ -65,7 +61,7 @@ impl Default for QueryOptions {
     fn default() -> Self {
         Self {
             max_side_px: 1024,
-            detector: Detector::Dog { contrast_threshold: 0.01, doubled: true },
+            detector: Detector::Dog { contrast_threshold: 0.01, doubled: false },
             max_keypoints: 4000,
             border_px: 8.0,
             fov_hypotheses_deg: vec![60.0, 40.0, 80.0],

@@ -2,9 +2,8 @@
 //!
 //! The Localizer describes a photo only at the keypoints of its detector
 //! (`lsar_core::localizer::QueryOptions`: the photo resized to a longer side of 1024 px,
-//! DoG with `|D|` >= 0.01 in the doubled scale space, at most 4000 keypoints, 8 px border),
-//! so training and validation patches are centred at the same kind of place: ridges,
-//! silhouettes and the horizon.
+//! DoG with `|D|` >= 0.01, at most 4000 keypoints, 8 px border), so training and validation
+//! patches are centred at the same kind of place: ridges, silhouettes and the horizon.
 //! Uniformly random pixels (LandscapeAR's sampling, Brejcha et al., ECCV 2020, section 4)
 //! suit renders textured with orthophotos; on untextured shaded terrain almost all of them
 //! are uniform colour.
