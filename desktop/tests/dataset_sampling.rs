@@ -113,8 +113,8 @@ fn keypoint_patches_carry_structure_and_pass_the_depth_check() {
         kp.extend(k.photo_a);
         rnd.extend(r.photo_a);
     }
-    // DoG finds few keypoints on smooth 40 m terrain (88 samples in 3 pairs here; 38 in
-    // Lowe's photo scale space), random pixels pass the depth check far more often (450).
+    // DoG finds few keypoints on smooth 40 m terrain (38 samples in 3 pairs here; 88 in
+    // the doubled photo scale space), random pixels pass the depth check far more often (450).
     assert!(kp_pts >= 20 && rnd_pts >= 100, "keypoint {kp_pts}, random {rnd_pts} samples");
     let (ck, cr) = (mean_contrast(&kp), mean_contrast(&rnd));
     eprintln!("mean patch std: keypoints {ck:.2}, random {cr:.2} ({kp_pts} / {rnd_pts})");
