@@ -129,8 +129,11 @@ fn setup_with(
         created_unix_s: 0,
         tool_version: "test".into(),
     };
-    let path =
-        std::env::temp_dir().join(format!("lsar-localizer-image-{}.lsarpack", std::process::id()));
+    // One file per call: the tests of this binary build packs concurrently.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir()
+        .join(format!("lsar-localizer-image-{}-{n}.lsarpack", std::process::id()));
     let mut w = PackWriter::create(&path, meta).unwrap();
     let horizon = vec![HorizonSample { elevation_deg: 0.0, distance_m: f32::INFINITY }; 8];
     w.add_viewpoint([enu.x, enu.y, enu.z], enu.z - 50.0, &horizon).unwrap();
