@@ -118,6 +118,23 @@ pub fn depth_at(surface: &Surface, x: f64, y: f64, jump: f64) -> Option<f64> {
     Some(top + (bottom - top) * fy)
 }
 
+/// The DoG keypoints of a rendered view, as the pack builder takes them: `config.dog` on
+/// `img` with the sky (`depth` `+inf`) masked, no count limit, duplicates within
+/// `config.merge_px` merged; strongest first. The training-pair sampler uses it for the
+/// render side, so training patches sit where pack keypoints do.
+///
+/// # Errors
+/// Detection errors (an image smaller than the scale space allows).
+pub fn detect_view_keypoints(
+    img: &Image,
+    depth: &Image,
+    config: &FeatureConfig,
+) -> lsar_vision::Result<Vec<Keypoint>> {
+    let dog = DogConfig { max_keypoints: None, ..config.dog.clone() };
+    let found = detect_dog(img, &dog, Some(SkyMask { depth }))?;
+    Ok(merge_duplicates(&found, config.merge_px, usize::MAX))
+}
+
 /// Drops keypoints within `radius` pixels of a stronger kept one (input strongest first) and
 /// keeps at most `max`.
 pub fn merge_duplicates(kps: &[Keypoint], radius: f64, max: usize) -> Vec<Keypoint> {
@@ -199,10 +216,7 @@ pub fn rendered_view_features(
     let depth = Image::new(w, h, 1, view.surface.depth_f32())?;
     let sky = Some(SkyMask { depth: &depth });
     let merged = match config.detector {
-        Detector::Dog => {
-            let dog = DogConfig { max_keypoints: None, ..config.dog.clone() };
-            merge_duplicates(&detect_dog(&img, &dog, sky)?, config.merge_px, usize::MAX)
-        }
+        Detector::Dog => detect_view_keypoints(&img, &depth, config)?,
         Detector::Grid { stride } => {
             let grid = GridConfig { stride, ..GridConfig::default() };
             let all = detect_grid(&img, &grid, sky)?;

@@ -9,7 +9,7 @@
 //! are uniform colour.
 //!
 //! [`Sampling::Both`] adds the keypoints the pack builder would store for view B (the pack
-//! detector, `pack_build::pack_dog_config`, on B's render-style image with the sky masked):
+//! detector, `pack_build::features::detect_view_keypoints`, on B's render-style image):
 //! at query time the photo's keypoints are matched against exactly those, so both sides'
 //! detectors supply training patches. It yields several times more correspondences per pair,
 //! because the pack detector finds 7-10 times as many keypoints on shaded relief.
@@ -21,10 +21,8 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 
 use crate::dataset::error::Result;
-use crate::pack_build::features::{merge_duplicates, pack_dog_config};
+use crate::pack_build::features::{FeatureConfig, detect_view_keypoints};
 use crate::render::Surface;
-use lsar_vision::SkyMask;
-use lsar_vision::keypoints::{DogConfig, detect_dog};
 
 /// How view A's candidate pixels are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,9 +59,9 @@ pub fn photo_keypoints(photo: &RgbImage, options: &QueryOptions) -> Result<Vec<K
     Ok(lsar_core::localizer::photo_keypoints(&image, options)?)
 }
 
-/// The keypoints the pack builder detects on a render-style view: DoG with
-/// [`pack_dog_config`] on `render` with the sky of `surface` masked, duplicates within 2 px
-/// merged (the builder's default), strongest first.
+/// The keypoints the pack builder detects on a render-style view at its default settings
+/// ([`detect_view_keypoints`] with [`FeatureConfig::default`]), with the sky of `surface`
+/// masked, strongest first.
 ///
 /// # Errors
 /// Detection errors.
@@ -71,9 +69,7 @@ pub fn pack_keypoints(render: &RgbImage, surface: &Surface) -> Result<Vec<Keypoi
     let (w, h) = (render.width() as usize, render.height() as usize);
     let image = Image::from_u8(w, h, 3, render.as_raw())?;
     let depth = Image::new(surface.width, surface.height, 1, surface.depth_f32())?;
-    let dog = DogConfig { max_keypoints: None, ..pack_dog_config() };
-    let found = detect_dog(&image, &dog, Some(SkyMask { depth: &depth }))?;
-    Ok(merge_duplicates(&found, 2.0, usize::MAX))
+    Ok(detect_view_keypoints(&image, &depth, &FeatureConfig::default())?)
 }
 
 /// Which view a candidate pixel belongs to.
