@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 use localizer_scene as s;
 use lsar_core::localizer::{FovPrior, HeadingPrior, PriorKind, SIFT_MODEL_ID};
 use lsar_core::pack::{Bounds, DescriptorEncoding, ModelId};
-use lsar_core::{CoreError, DescriptorModel, Localization, Localizer, Outcome, Priors, Reason};
+use lsar_core::{
+    CoreError, DescriptorModel, Localization, Localizer, LocalizerOptions, Outcome, Priors, Reason,
+};
 use nalgebra::Vector3;
 
 fn sift_model() -> ModelId {
@@ -44,6 +46,11 @@ fn scene() -> &'static s::Scene {
 
 fn localizer() -> Localizer {
     Localizer::open(vec![s::open(pack_path())], DescriptorModel::Sift).unwrap()
+}
+
+/// Without the GPS-anchored first solve: the solvers of the priors alone.
+fn unanchored() -> Localizer {
+    localizer().with_options(LocalizerOptions { gps_anchor: false, ..LocalizerOptions::default() })
 }
 
 fn gps_priors(t: &s::Truth) -> Priors {
@@ -87,8 +94,13 @@ fn recovers_pose_and_focal_without_priors() {
     assert!(rot < 0.1, "rotation error {rot} deg");
     assert!(pos < 30.0, "centre error {pos} m");
     assert!(focal < 0.01, "focal error {focal}");
-    assert_eq!(loc.solver, "P4pf");
+    assert_eq!(loc.solver, "C2pf");
     assert!(loc.confidence > 0.5, "confidence {}", loc.confidence);
+    // Without the anchor: P4Pf, the same pose.
+    let free = expect_localized(unanchored().localize_features(&q, &gps_priors(&t)).unwrap());
+    assert_eq!(free.solver, "P4pf");
+    let (rot, pos, focal) = errors(&free, &t);
+    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
     assert!(loc.contradicted_priors.is_empty(), "{:?}", loc.contradicted_priors);
     // The angles and the position in the camera JSON agree with the truth.
     let yaw = loc.camera_json.yaw_deg.unwrap();
@@ -136,7 +148,11 @@ fn gravity_prior_uses_upright_solver() {
     let down =
         t.pose_ecef.rotation() * (at.ecef_from_enu_rotation() * Vector3::new(0.0, 0.0, -1.0));
     priors.gravity_down_in_cam = Some([down.x, down.y, down.z]);
-    let loc = expect_localized(localizer().localize_features(&q, &priors).unwrap());
+    let anchored = expect_localized(localizer().localize_features(&q, &priors).unwrap());
+    assert_eq!(anchored.solver, "C2pf");
+    let (rot, pos, focal) = errors(&anchored, &t);
+    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+    let loc = expect_localized(unanchored().localize_features(&q, &priors).unwrap());
     let (rot, pos, focal) = errors(&loc, &t);
     eprintln!("gravity: rot {rot:.4} deg, centre {pos:.2} m, focal {:.3} %", focal * 100.0);
     assert_eq!(loc.solver, "Up3pf");
@@ -160,10 +176,12 @@ fn exact_fov_uses_p3p_and_keeps_focal() {
     let q = s::query(scene(), &t, 4, 0.5, usize::MAX);
     let mut priors = gps_priors(&t);
     priors.fov = Some(FovPrior::exact(50.0));
-    let loc = expect_localized(localizer().localize_features(&q, &priors).unwrap());
-    assert_eq!(loc.solver, "P3p");
-    let (rot, pos, focal) = errors(&loc, &t);
-    assert!(rot < 0.1 && pos < 30.0 && focal < 1e-9, "{rot} {pos} {focal}");
+    for (loc, solver) in [(localizer(), "C2p"), (unanchored(), "P3p")] {
+        let loc = expect_localized(loc.localize_features(&q, &priors).unwrap());
+        assert_eq!(loc.solver, solver);
+        let (rot, pos, focal) = errors(&loc, &t);
+        assert!(rot < 0.1 && pos < 30.0 && focal < 1e-9, "{solver}: {rot} {pos} {focal}");
+    }
 }
 
 #[test]
@@ -299,7 +317,7 @@ fn rematching_adds_the_points_of_other_views() {
     let q = s::query(scene(), &t, 8, 0.5, usize::MAX);
     let visible =
         scene().points.iter().filter(|p| s::project(&t.camera, &t.pose_frame, p).is_some()).count();
-    let options = lsar_core::LocalizerOptions { top_views: 1, ..Default::default() };
+    let options = LocalizerOptions { top_views: 1, ..Default::default() };
     let loc = localizer().with_options(options);
     let found = expect_localized(loc.localize_features(&q, &gps_priors(&t)).unwrap());
     assert_eq!(found.views.len(), 1);
@@ -365,5 +383,26 @@ fn a_contradicted_gps_prior_is_reported_and_lowers_confidence() {
         found.confidence,
         honest.confidence
     );
-    assert_eq!(found.camera_json, honest.camera_json);
+    // The anchored solve rejects a pose that far from the fix; the unanchored one finds the
+    // honest pose.
+    assert_eq!(found.solver, "P4pf");
+    let (rot, pos, focal) = errors(&found, &t);
+    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+}
+
+/// Nine outliers per inlier and 60 inliers: the GPS-anchored 2-point solve finds the pose
+/// (the RANSAC budgets of both solvers are compared in `lsar-geometry`'s `pose_ransac`
+/// tests; here the synthetic descriptors rank true matches first, so PROSAC finds them
+/// either way and both must agree).
+#[test]
+fn gps_anchor_localizes_at_ten_percent_inliers() {
+    let t = s::truth(130.0, 60.0);
+    let q = s::query(scene(), &t, 11, 9.0, 60);
+    let anchored = expect_localized(localizer().localize_features(&q, &gps_priors(&t)).unwrap());
+    assert_eq!(anchored.solver, "C2pf");
+    let (rot, pos, focal) = errors(&anchored, &t);
+    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+    let free = expect_localized(unanchored().localize_features(&q, &gps_priors(&t)).unwrap());
+    let (rot, pos, focal) = errors(&free, &t);
+    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
 }

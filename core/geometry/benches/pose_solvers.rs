@@ -5,7 +5,7 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use lsar_geometry::absolute_pose::synth::{self, ProblemSpec, Scene};
-use lsar_geometry::solvers::{FocalPose, Gravity, epnp, p3p, p4pf, up2p, up3pf};
+use lsar_geometry::solvers::{FocalPose, Gravity, c2p, c2pf, epnp, p3p, p4pf, up2p, up3pf};
 use nalgebra::{Point3, Vector2};
 use std::hint::black_box;
 
@@ -14,6 +14,8 @@ struct Inputs {
     xc: Vec<Vector2<f64>>,
     w: Vec<Point3<f64>>,
     g: Gravity,
+    /// The true camera centre, 30 m off (a GPS fix).
+    c: Point3<f64>,
 }
 
 fn inputs(scene: Scene, outliers: f64, count: u64) -> Vec<Inputs> {
@@ -26,6 +28,7 @@ fn inputs(scene: Scene, outliers: f64, count: u64) -> Vec<Inputs> {
                 xc: p.centred_pixels(),
                 w: p.points_3d.clone(),
                 g: Gravity { down_in_cam: p.down_in_cam(), down_in_world: p.down_in_world },
+                c: Point3::from(p.pose.center() + nalgebra::Vector3::new(18.0, -20.0, 14.0)),
             }
         })
         .collect()
@@ -73,6 +76,18 @@ fn bench_solvers(c: &mut Criterion) {
                     &d.g,
                     &mut out,
                 ))
+            })
+        });
+        group.bench_function(BenchmarkId::new("c2p", name), |b| {
+            b.iter(|| {
+                let d = next();
+                black_box(c2p(&[d.xn[0], d.xn[1]], &[d.w[0], d.w[1]], &d.c, &mut out))
+            })
+        });
+        group.bench_function(BenchmarkId::new("c2pf", name), |b| {
+            b.iter(|| {
+                let d = next();
+                black_box(c2pf(&[d.xc[0], d.xc[1]], &[d.w[0], d.w[1]], &d.c, &mut out))
             })
         });
         group.bench_function(BenchmarkId::new("epnp10", name), |b| {

@@ -39,5 +39,5 @@ pub use device::select_device;
 pub use error::{Result, VisionError};
 pub use image::Image;
 pub use keypoints::{Keypoint, SkyMask};
-pub use matching::{Match, MatchOptions, match_descriptors};
+pub use matching::{Match, MatchOptions, knn_matches, match_descriptors};
 pub use patches::{PatchConfig, PatchExtractor, Patches};

@@ -69,21 +69,9 @@ fn nearest(
     let mut col_best = vec![(usize::MAX, f32::INFINITY); if cols { m } else { 0 }];
     for start in (0..src.len()).step_by(rows_per_block) {
         let end = (start + rows_per_block).min(src.len());
-        let a = Tensor::from_slice(&src.data()[start * dim..end * dim], (end - start, dim), &dev)?;
-        let product = a.matmul(&dst_t)?.contiguous()?;
-        // Read the product in place (it is contiguous on the CPU) instead of copying it out.
+        let product = block_product(src, &dst_t, start, end)?;
         let (storage, layout) = product.storage_and_layout();
-        let candle_core::Storage::Cpu(cpu) = &*storage else {
-            return Err(VisionError::InvalidParameter {
-                name: "device",
-                reason: "matching runs on the CPU".into(),
-            });
-        };
-        let offset = layout.start_offset();
-        let sims = cpu
-            .as_slice::<f32>()?
-            .get(offset..offset + (end - start) * m)
-            .ok_or(VisionError::Dimension { expected: (end - start) * m, got: 0 })?;
+        let sims = cpu_rows(&storage, layout.start_offset(), (end - start) * m)?;
         // Rows are independent: scan them in parallel.
         let block_rows: Vec<(usize, f32, f32)> = sims
             .par_chunks_exact(m)
@@ -118,6 +106,95 @@ fn nearest(
         rows.extend(block_rows);
     }
     Ok(Nearest { rows, cols: col_best })
+}
+
+/// `src[start..end] dst^T` (the transposed target set is passed in), contiguous.
+fn block_product(src: &Descriptors, dst_t: &Tensor, start: usize, end: usize) -> Result<Tensor> {
+    let dim = src.dim();
+    let a =
+        Tensor::from_slice(&src.data()[start * dim..end * dim], (end - start, dim), &Device::Cpu)?;
+    Ok(a.matmul(dst_t)?.contiguous()?)
+}
+
+/// The `len` floats of a contiguous CPU tensor's storage from `offset`, read in place.
+fn cpu_rows(storage: &candle_core::Storage, offset: usize, len: usize) -> Result<&[f32]> {
+    let candle_core::Storage::Cpu(cpu) = storage else {
+        return Err(VisionError::InvalidParameter {
+            name: "device",
+            reason: "matching runs on the CPU".into(),
+        });
+    };
+    cpu.as_slice::<f32>()?
+        .get(offset..offset + len)
+        .ok_or(VisionError::Dimension { expected: len, got: 0 })
+}
+
+/// The `k` nearest neighbours in `train` of every descriptor of `query` (no one-per-target
+/// rule), all sorted by distance. For solvers whose samples are small enough that the
+/// second or third neighbour, which holds the true match about half as often again as the
+/// first alone (`lsar eval --diagnose`), is worth its outliers.
+///
+/// # Errors
+/// [`VisionError::Dimension`] when the sets have different descriptor lengths;
+/// [`VisionError::InvalidParameter`] for `k = 0`; candle errors.
+pub fn knn_matches(
+    query: &Descriptors,
+    train: &Descriptors,
+    k: usize,
+    block_elements: usize,
+) -> Result<Vec<Match>> {
+    if query.dim() != train.dim() {
+        return Err(VisionError::Dimension { expected: query.dim(), got: train.dim() });
+    }
+    if k == 0 {
+        return Err(VisionError::InvalidParameter {
+            name: "k",
+            reason: "must be at least 1".into(),
+        });
+    }
+    if query.is_empty() || train.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (dim, m) = (query.dim(), train.len());
+    let k = k.min(m);
+    let train_t = Tensor::from_slice(train.data(), (m, dim), &Device::Cpu)?.t()?;
+    let (nq, nt) = (squared_norms(query), squared_norms(train));
+    let rows_per_block = (block_elements / m.max(1)).max(1);
+    let mut out = Vec::with_capacity(query.len() * k);
+    for start in (0..query.len()).step_by(rows_per_block) {
+        let end = (start + rows_per_block).min(query.len());
+        let product = block_product(query, &train_t, start, end)?;
+        let (storage, layout) = product.storage_and_layout();
+        let sims = cpu_rows(&storage, layout.start_offset(), (end - start) * m)?;
+        let block: Vec<Vec<Match>> = sims
+            .par_chunks_exact(m)
+            .zip(&nq[start..end])
+            .enumerate()
+            .map(|(r, (sim_row, &n_q))| {
+                // Ascending (distance, index) of the best k so far; k is small.
+                let mut best: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
+                for (j, (&s, &n)) in sim_row.iter().zip(&nt).enumerate() {
+                    let d = n - 2.0 * s;
+                    if best.len() == k && best.last().is_some_and(|&(w, _)| d >= w) {
+                        continue;
+                    }
+                    let at = best.partition_point(|&(w, _)| w <= d);
+                    best.insert(at, (d, j));
+                    best.truncate(k);
+                }
+                best.into_iter()
+                    .map(|(d, train)| Match {
+                        query: start + r,
+                        train,
+                        distance: (d + n_q).max(0.0).sqrt(),
+                    })
+                    .collect()
+            })
+            .collect();
+        out.extend(block.into_iter().flatten());
+    }
+    out.sort_by(|x, y| x.distance.total_cmp(&y.distance).then(x.query.cmp(&y.query)));
+    Ok(out)
 }
 
 /// Matches `a` against `b` (LandscapeAR's rule plus the chosen options), sorted by distance.

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
+use lsar_core::localizer::Detector;
 use lsar_core::pack::Bounds;
 use lsar_desktop::dem::{Dem, Vertical};
 use lsar_desktop::eval::{EvalConfig, QuerySpec, check_synth_seed, plot::write_plot, run};
@@ -89,6 +90,35 @@ pub struct EvalArgs {
     /// The cumulative-curve PNG.
     #[arg(long)]
     plot: PathBuf,
+    /// Contrast threshold of the Localizer's query DoG detector (default: the library's).
+    #[arg(long)]
+    query_contrast: Option<f32>,
+    /// Query DoG in the doubled scale space of the pack views (default: the library's).
+    #[arg(long)]
+    query_doubled: Option<bool>,
+    /// Most query keypoints kept, strongest first (default: the library's).
+    #[arg(long)]
+    query_max_keypoints: Option<usize>,
+    /// Views the Localizer matches in full after voting (default: the library's).
+    #[arg(long)]
+    top_views: Option<usize>,
+    /// Use the GPS fix as the centre of the first solve's hypotheses (default: the
+    /// library's).
+    #[arg(long)]
+    gps_anchor: Option<bool>,
+    /// Nearest pack descriptors per query descriptor in the GPS-anchored first solve
+    /// (default: the library's).
+    #[arg(long)]
+    anchor_neighbours: Option<usize>,
+    /// Fewest distinct query keypoints among the GPS-anchored first solve's inliers
+    /// (default: the library's).
+    #[arg(long)]
+    anchor_min_inliers: Option<usize>,
+    /// Also trace each query through the Localizer's stages and compare them with its true
+    /// pose (repeatable keypoints, view choice, correct matches): the `diagnosis` of each
+    /// per-query result. Slower; for finding which stage loses queries.
+    #[arg(long)]
+    diagnose: bool,
 }
 
 fn descriptors(args: &EvalArgs) -> anyhow::Result<Vec<(String, DescriptorChoice)>> {
@@ -147,6 +177,35 @@ fn terrain(args: &EvalArgs) -> anyhow::Result<(TerrainModel, serde_json::Value, 
     Ok((model, json!({ "dem": files, "crs": args.crs }), centre))
 }
 
+/// The Localizer's options with the query-detector flags applied.
+fn localizer_options(args: &EvalArgs) -> lsar_core::LocalizerOptions {
+    let mut o = lsar_core::LocalizerOptions::default();
+    if let Detector::Dog { contrast_threshold, doubled } = &mut o.query.detector {
+        if let Some(c) = args.query_contrast {
+            *contrast_threshold = c;
+        }
+        if let Some(d) = args.query_doubled {
+            *doubled = d;
+        }
+    }
+    if let Some(n) = args.top_views {
+        o.top_views = n;
+    }
+    if let Some(n) = args.anchor_min_inliers {
+        o.anchor_min_inliers = n;
+    }
+    if let Some(k) = args.anchor_neighbours {
+        o.anchor_neighbours = k;
+    }
+    if let Some(a) = args.gps_anchor {
+        o.gps_anchor = a;
+    }
+    if let Some(n) = args.query_max_keypoints {
+        o.query.max_keypoints = n;
+    }
+    o
+}
+
 /// Runs `lsar eval`.
 pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
     let t0 = Instant::now();
@@ -169,7 +228,8 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
         seed: args.seed,
         spec: QuerySpec { size, gps_noise_m: args.gps_noise, ..QuerySpec::default() },
         cache_dir: args.cache.clone(),
-        localizer: lsar_core::LocalizerOptions::default(),
+        localizer: localizer_options(args),
+        diagnose: args.diagnose,
     };
     let (mut report, series) = run(&model, &config)?;
     report["seconds"] = json!(t0.elapsed().as_secs_f64());

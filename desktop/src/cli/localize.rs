@@ -18,7 +18,7 @@ use lsar_core::geometry::geodesy::egm96_undulation;
 use lsar_core::localizer::{FovPrior, HeadingPrior, SIFT_MODEL_ID};
 use lsar_core::pack::PackReader;
 use lsar_core::vision::Image;
-use lsar_core::{DescriptorModel, Localizer, Priors};
+use lsar_core::{DescriptorModel, Localizer, LocalizerOptions, Priors};
 use lsar_desktop::default_model;
 use lsar_desktop::exif::{LoadedPhoto, load_photo};
 use serde_json::{Value, json};
@@ -55,8 +55,10 @@ pub struct LocalizeArgs {
     /// The photo (JPEG/PNG).
     #[arg(long)]
     image: PathBuf,
-    /// GPS position, degrees (default: the photo's EXIF GPS).
-    #[arg(long, num_args = 2, value_names = ["LAT", "LON"], allow_negative_numbers = true)]
+    /// GPS position, degrees, and optionally the GPS altitude, metres above the WGS84
+    /// ellipsoid (default: the photo's EXIF GPS). Without an altitude the Localizer does not
+    /// anchor its first solve to the fix (`LocalizerOptions::gps_anchor`).
+    #[arg(long, num_args = 2..=3, value_names = ["LAT", "LON", "HEIGHT"], allow_negative_numbers = true)]
     gps: Option<Vec<f64>>,
     /// One-sigma GPS accuracy, metres.
     #[arg(long, default_value_t = 30.0)]
@@ -122,17 +124,20 @@ fn descriptor_model(args: &LocalizeArgs) -> anyhow::Result<DescriptorModel> {
     })
 }
 
-/// The priors from the flags and the photo's EXIF, and a JSON record of where each came from.
-fn priors(args: &LocalizeArgs, photo: &LoadedPhoto) -> anyhow::Result<(Priors, Value)> {
+/// The priors from the flags and the photo's EXIF, a JSON record of where each came from, and
+/// whether the GPS height was measured.
+fn priors(args: &LocalizeArgs, photo: &LoadedPhoto) -> anyhow::Result<(Priors, Value, bool)> {
     let exif_gps = photo.exif.gps;
-    let (gps, gps_source) = match (&args.gps, exif_gps) {
+    // The height is a camera-centre hypothesis only when it was measured.
+    let (gps, gps_source, height_known) = match (&args.gps, exif_gps) {
         (Some(v), _) => match v.as_slice() {
-            [lat, lon] => (Geodetic::new(*lat, *lon, 0.0), "cli"),
-            _ => bail!("--gps takes LAT LON"),
+            [lat, lon] => (Geodetic::new(*lat, *lon, 0.0), "cli", false),
+            [lat, lon, h] => (Geodetic::new(*lat, *lon, *h), "cli", true),
+            _ => bail!("--gps takes LAT LON [HEIGHT]"),
         },
         (None, Some(g)) => {
-            let height = g.altitude_msl.map_or(0.0, |a| a + egm96_undulation(g.lat, g.lon));
-            (Geodetic::new(g.lat, g.lon, height), "exif")
+            let height = g.altitude_msl.map(|a| a + egm96_undulation(g.lat, g.lon));
+            (Geodetic::new(g.lat, g.lon, height.unwrap_or(0.0)), "exif", height.is_some())
         }
         (None, None) => bail!("no GPS position: pass --gps LAT LON (the photo has no EXIF GPS)"),
     };
@@ -153,14 +158,14 @@ fn priors(args: &LocalizeArgs, photo: &LoadedPhoto) -> anyhow::Result<(Priors, V
     priors.fov = fov;
     let record = json!({
         "gps": { "lat": gps.lat, "lon": gps.lon, "accuracy_m": args.gps_accuracy,
-                 "source": gps_source },
+                 "height": height_known.then_some(gps.height), "source": gps_source },
         "heading_deg": args.heading,
         "fov_deg": fov.map(|f| f.hfov_deg),
         "fov_source": fov_source,
         "gravity": priors.gravity_down_in_cam,
         "exif_orientation": photo.exif.orientation,
     });
-    Ok((priors, record))
+    Ok((priors, record, height_known))
 }
 
 /// The localizer's image of an RGB photo.
@@ -188,9 +193,11 @@ pub fn emit(value: &Value, out: Option<&Path>) -> anyhow::Result<()> {
 /// Runs `lsar localize`; exits with [`NOT_LOCALIZED_EXIT`] when not localized.
 pub fn run(args: &LocalizeArgs) -> anyhow::Result<()> {
     let photo = load_photo(&read(&args.image)?).context("decoding the photo")?;
-    let (priors, record) = priors(args, &photo)?;
+    let (priors, record, height_known) = priors(args, &photo)?;
+    let options = LocalizerOptions { gps_anchor: height_known, ..LocalizerOptions::default() };
     let localizer = Localizer::open_paths(&args.packs, descriptor_model(args)?)
-        .context("opening the localizer")?;
+        .context("opening the localizer")?
+        .with_options(options);
     let outcome = localizer.localize(&rgb_image(&photo.rgb)?, &priors)?;
     match outcome {
         Ok(loc) => {

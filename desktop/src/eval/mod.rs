@@ -13,6 +13,7 @@
 //! These are synthetic queries rendered from the same terrain model as the pack (real DEM
 //! heights where a DEM is given), not real photographs.
 
+pub mod diagnose;
 pub mod error;
 pub mod metrics;
 pub mod packs;
@@ -62,6 +63,8 @@ pub struct EvalConfig {
     pub cache_dir: PathBuf,
     /// Localizer options (default: the library's).
     pub localizer: LocalizerOptions,
+    /// Also trace each query and compare the stages with its true pose ([`diagnose`]).
+    pub diagnose: bool,
 }
 
 /// Refuses procedural seeds that training may use.
@@ -237,7 +240,25 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
                 }
             };
             e.errors.push(err);
-            results.insert(e.name.clone(), serde_json::to_value(result).unwrap_or(Value::Null));
+            let mut value = serde_json::to_value(result).unwrap_or(Value::Null);
+            if config.diagnose {
+                let truth = diagnose::Truth {
+                    camera: &q.camera.intrinsics,
+                    pose: &q.camera.pose,
+                    surface: &q.view.surface,
+                };
+                let d = diagnose::diagnose(&e.localizer, &image, &priors, &truth)?;
+                if let Some(d) = &d {
+                    line.push_str(&format!(
+                        " [{} kp, possible {}/{}/{} all/top/oracle, correct {}/{} top, {}/{} oracle, best view rank {:?}, vp {:.0} m]",
+                        d.keypoints, d.possible_all, d.possible_top, d.possible_oracle,
+                        d.correct, d.matches, d.oracle_correct, d.oracle_matches,
+                        d.best_view_vote_rank, d.nearest_viewpoint_m
+                    ));
+                }
+                value["diagnosis"] = serde_json::to_value(d).unwrap_or(Value::Null);
+            }
+            results.insert(e.name.clone(), value);
         }
         eprintln!("{line}");
         let c = q.camera.centre_geodetic();
@@ -272,7 +293,8 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
             "roll_deg": [s.roll_deg.0, s.roll_deg.1],
             "height_above_ground_m": [s.height_m.0, s.height_m.1],
             "gps_noise_m": s.gps_noise_m,
-            "priors": "GPS only (accuracy = max(gps_noise, 5 m)); no heading, no FOV",
+            "gps_vertical_noise_m": s.gps_noise_m * queries::VERTICAL_NOISE_RATIO,
+            "priors": "GPS only (position with horizontal and vertical noise, accuracy = max(gps_noise, 5 m)); no heading, no FOV",
             "appearance": format!("renderer photo style, held-out palette {HELD_OUT_PALETTE} (never used in training)"),
         },
         "rejection_rule": {

@@ -30,6 +30,10 @@ use crate::render::{
 pub const MIN_TERRAIN_FRACTION: f64 = 0.2;
 /// Smallest median depth of the terrain pixels, metres.
 pub const MIN_MEDIAN_DEPTH_M: f64 = 500.0;
+/// GPS vertical error over horizontal error (phone GPS altitude is about 1.5 times worse).
+pub const VERTICAL_NOISE_RATIO: f64 = 1.5;
+/// Seed offset of the vertical GPS noise stream.
+const VERTICAL_NOISE_STREAM: u64 = 0x7665_7274;
 /// Most draws per accepted query before giving up.
 const MAX_DRAWS_PER_QUERY: usize = 50;
 
@@ -46,7 +50,8 @@ pub struct QuerySpec {
     pub roll_deg: (f64, f64),
     /// Height above ground range, metres.
     pub height_m: (f64, f64),
-    /// One-sigma GPS noise per horizontal axis, metres.
+    /// One-sigma GPS noise per horizontal axis, metres; the height gets
+    /// [`VERTICAL_NOISE_RATIO`] times as much.
     pub gps_noise_m: f64,
 }
 
@@ -87,7 +92,7 @@ pub struct Query {
     pub height_m: f64,
     /// Photo-style seed (its palette is the held-out one).
     pub photo_seed: u64,
-    /// GPS prior (the true position plus noise).
+    /// GPS prior (the true position plus horizontal and vertical noise).
     pub gps: Geodetic,
     /// The rendered photo-like view.
     pub view: RenderedView,
@@ -184,6 +189,15 @@ pub fn draw_query(
             *count(rejected) += 1;
             continue;
         }
+        // The vertical error has its own stream so that adding it left the drawn poses as
+        // they were.
+        let mut vertical = ChaCha8Rng::seed_from_u64(seed ^ VERTICAL_NOISE_STREAM);
+        vertical.set_stream(index as u64);
+        let noise = Vector3::new(
+            noise.x,
+            noise.y,
+            gauss(&mut vertical) * spec.gps_noise_m * VERTICAL_NOISE_RATIO,
+        );
         let gps = lsar_core::geometry::LocalFrame::new(position).geodetic_from_enu(&noise);
         return Ok(Query {
             index,

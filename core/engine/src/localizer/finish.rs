@@ -9,7 +9,7 @@ use lsar_geometry::camera_json::{CameraJson, JsonFrame};
 use lsar_geometry::solvers::Gravity;
 use lsar_geometry::{Camera, CameraPose, LocalFrame};
 use lsar_pack::PackReader;
-use nalgebra::Vector3;
+use nalgebra::{Point3, Vector3};
 
 use super::pose::{self, Correspondences, SolveSetup};
 use super::priors::{FovSource, Priors, angle_diff_deg};
@@ -28,9 +28,10 @@ fn down_in_pack(pack: &PackReader, priors: &Priors) -> Vector3<f64> {
     pack.local_frame().enu_from_ecef_rotation() * down_ecef
 }
 
-/// First solve at `threshold_px`, guided re-matching over every view of the viewpoints that
-/// own `top_views`, final solve at `final_threshold_px`; the first result stands if the final
-/// solve fails.
+/// The solve sequence: with [`LocalizerOptions::gps_anchor`], first [`solve_once`] with the
+/// GPS fix as centre hypothesis and prior on the k-nearest-neighbour correspondences; if that
+/// finds no confirmed pose, or one that contradicts the fix, [`solve_once`] without the fix
+/// on the nearest-neighbour correspondences.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn solve_and_refine(
     loc: &Localizer,
@@ -40,10 +41,10 @@ pub(crate) fn solve_and_refine(
     features: &QueryFeatures,
     priors: &Priors,
     corr: &Correspondences,
+    anchor_corr: &Correspondences,
     timings: &mut Timings,
 ) -> Result<std::result::Result<Solved, Reason>> {
     let o = &loc.options;
-    let t = Instant::now();
     #[allow(clippy::cast_precision_loss)]
     let scale = f64::from(features.width.max(features.height)) / o.reference_side_px;
     let (focal, hfov) = match &priors.fov {
@@ -56,26 +57,18 @@ pub(crate) fn solve_and_refine(
     let gravity = priors
         .gravity_unit()
         .map(|down_in_cam| Gravity { down_in_cam, down_in_world: down_in_pack(pack, priors) });
-    let mut setup = SolveSetup {
+    let setup = SolveSetup {
         camera,
         focal,
         gravity,
+        centre: None,
+        centre_sigma_m: f64::INFINITY,
         hfov_range_deg: o.hfov_range_deg,
         min_inliers: o.min_inliers,
         max_iterations: o.max_ransac_iterations,
         seed: o.seed,
     };
-    let threshold = o.threshold_px * scale;
-    let first = match pose::solve(corr, &setup, threshold)? {
-        Ok(est) => est,
-        Err(reason) => {
-            timings.pose_ms += t.elapsed().as_secs_f64() * 1e3;
-            return Ok(Err(reason));
-        }
-    };
-    timings.pose_ms += t.elapsed().as_secs_f64() * 1e3;
-
-    let t = Instant::now();
+    // All views of the viewpoints that own the top views: the re-matching targets.
     let mut views = Vec::new();
     for &vp in viewpoints {
         let Ok(record) = pack.viewpoint(vp as usize) else { continue };
@@ -84,19 +77,98 @@ pub(crate) fn solve_and_refine(
             views.extend(range);
         }
     }
-    let max_distance = pose::rematch_distance(corr, &first);
-    let rematched = pose::rematch(pack, &views, features, &first, threshold, max_distance)?;
-    setup.camera = first.camera;
-    if focal != FocalMode::Known {
-        setup.focal = FocalMode::Prior { max_ratio: o.final_focal_ratio };
+    let run = Run { pack, views: &views, features, o, scale };
+    if o.gps_anchor {
+        // The fix as centre hypothesis and prior; the prior's sigma also covers the height,
+        // which phone GPS gets about 1.5 times worse than the horizontal position.
+        // Without a FOV prior the focal is bounded around the hypothesis the patches were cut
+        // for: farther off, the patch scales differ too much for correct matches, and wide
+        // FOVs fit chance consensus sets more easily.
+        let focal = match setup.focal {
+            FocalMode::Unknown => FocalMode::Prior { max_ratio: o.anchor_focal_ratio },
+            other => other,
+        };
+        let anchored = SolveSetup {
+            focal,
+            centre: Some(Point3::from(pack.local_frame().enu_from_geodetic(&priors.gps))),
+            centre_sigma_m: 2.0 * priors.gps_accuracy_m,
+            ..setup
+        };
+        let threshold = o.anchor_threshold_px * scale;
+        if let Ok(solved) = run.solve_once(anchor_corr, &anchored, threshold, true, timings)?
+            && !gps_contradicted(&pack.local_frame().ecef_from_enu(&solved.0.pose.center()), priors)
+        {
+            return Ok(Ok(solved));
+        }
     }
-    let final_threshold = o.final_threshold_px * scale;
-    let chosen = match pose::solve(&rematched, &setup, final_threshold)? {
-        Ok(est) if est.num_inliers >= o.min_inliers => (est, rematched.len(), final_threshold),
-        _ => (first, corr.len(), threshold),
-    };
-    timings.refine_ms += t.elapsed().as_secs_f64() * 1e3;
-    Ok(Ok(chosen))
+    run.solve_once(corr, &setup, o.threshold_px * scale, false, timings)
+}
+
+/// What every solve of one query shares.
+struct Run<'a> {
+    pack: &'a PackReader,
+    /// Re-matching targets.
+    views: &'a [u32],
+    features: &'a QueryFeatures,
+    o: &'a LocalizerOptions,
+    /// Pixel thresholds scale with the image size over `reference_side_px`.
+    scale: f64,
+}
+
+impl Run<'_> {
+    /// First solve of `corr` at `threshold`, guided re-matching with its pose (radius
+    /// `threshold_px`), final solve at `final_threshold_px` with the first focal as a prior.
+    /// The first result stands if the final solve fails, unless `confirm` (the anchored
+    /// solve): then the first solve needs `anchor_min_inliers` distinct query keypoints among
+    /// its inliers, and the final solve must succeed.
+    fn solve_once(
+        &self,
+        corr: &Correspondences,
+        setup: &SolveSetup,
+        threshold: f64,
+        confirm: bool,
+        timings: &mut Timings,
+    ) -> Result<std::result::Result<Solved, Reason>> {
+        let o = self.o;
+        let t = Instant::now();
+        let first = pose::solve(corr, setup, threshold)?;
+        timings.pose_ms += t.elapsed().as_secs_f64() * 1e3;
+        let first = match first {
+            Ok(est) => est,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        if confirm {
+            let distinct = distinct_inlier_keypoints(corr, &first.inlier_mask);
+            if distinct < o.anchor_min_inliers {
+                return Ok(Err(Reason::NoConsensus {
+                    inliers: distinct,
+                    required: o.anchor_min_inliers,
+                }));
+            }
+        }
+        let t = Instant::now();
+        let max_distance = pose::rematch_distance(corr, &first);
+        let radius = o.threshold_px * self.scale;
+        let rematched =
+            pose::rematch(self.pack, self.views, self.features, &first, radius, max_distance)?;
+        let mut final_setup = SolveSetup { camera: first.camera, ..*setup };
+        if setup.focal != FocalMode::Known {
+            final_setup.focal = FocalMode::Prior { max_ratio: o.final_focal_ratio };
+        }
+        let final_threshold = o.final_threshold_px * self.scale;
+        let solved = pose::solve(&rematched, &final_setup, final_threshold)?;
+        timings.refine_ms += t.elapsed().as_secs_f64() * 1e3;
+        Ok(match solved {
+            Ok(est) if est.num_inliers >= o.min_inliers => {
+                Ok((est, rematched.len(), final_threshold))
+            }
+            Ok(est) if confirm => {
+                Err(Reason::NoConsensus { inliers: est.num_inliers, required: o.min_inliers })
+            }
+            Err(reason) if confirm => Err(reason),
+            _ => Ok((first, corr.len(), threshold)),
+        })
+    }
 }
 
 /// The public result of an estimate whose world is the pack's ENU frame.
@@ -142,9 +214,7 @@ pub(crate) fn localization(
 /// The priors a pose (world = ECEF) disagrees with (see [`PriorKind`]).
 fn contradicted(camera: &Camera, pose: &CameraPose, priors: &Priors) -> Vec<PriorKind> {
     let mut out = Vec::new();
-    let at_gps = LocalFrame::new(priors.gps);
-    let offset = at_gps.enu_from_ecef(&pose.center());
-    if offset.x.hypot(offset.y) > (3.0 * priors.gps_accuracy_m).max(50.0) {
+    if gps_contradicted(&pose.center(), priors) {
         out.push(PriorKind::Gps);
     }
     let angles = pose.angles_deg();
@@ -170,4 +240,26 @@ fn contradicted(camera: &Camera, pose: &CameraPose, priors: &Priors) -> Vec<Prio
         }
     }
     out
+}
+
+/// Whether a camera centre (ECEF) is horizontally farther from the GPS fix than three sigmas
+/// (at least 50 m).
+fn gps_contradicted(centre_ecef: &Vector3<f64>, priors: &Priors) -> bool {
+    let offset = LocalFrame::new(priors.gps).enu_from_ecef(centre_ecef);
+    offset.x.hypot(offset.y) > (3.0 * priors.gps_accuracy_m).max(50.0)
+}
+
+/// Number of distinct query keypoints (pixels) among the inlier correspondences: with k
+/// nearest neighbours one keypoint can be an inlier several times.
+fn distinct_inlier_keypoints(corr: &Correspondences, inliers: &[bool]) -> usize {
+    let mut pixels: Vec<(u64, u64)> = corr
+        .pixels
+        .iter()
+        .zip(inliers)
+        .filter(|(_, inlier)| **inlier)
+        .map(|(p, _)| (p.x.to_bits(), p.y.to_bits()))
+        .collect();
+    pixels.sort_unstable();
+    pixels.dedup();
+    pixels.len()
 }

@@ -34,18 +34,20 @@ mod priors;
 mod query;
 mod result;
 mod retrieval;
+mod trace;
 
 use std::path::Path;
 use std::time::Instant;
 
 use lsar_pack::PackReader;
-use lsar_vision::{Image, MatchOptions, match_descriptors};
+use lsar_vision::{Image, MatchOptions, knn_matches, match_descriptors};
 
 pub use model::{DescriptorModel, SIFT_MODEL_ID};
 pub use options::{CancelToken, LocalizerOptions};
 pub use priors::{FovPrior, FovSource, HeadingPrior, Priors, angle_diff_deg};
 pub use query::{Detector, QueryFeatures, QueryOptions, photo_keypoints};
 pub use result::{Localization, NotLocalized, Outcome, PriorKind, Reason, Timings, confidence};
+pub use trace::{Trace, TracedMatch};
 
 use crate::error::{CoreError, Result};
 use crate::overlay::{
@@ -265,19 +267,12 @@ impl Localizer {
         let o = &self.options;
         let fail = |reason, t: &Timings| Ok(Err(NotLocalized::new(reason, *t)));
         let t = Instant::now();
-        let covering = retrieval::covering_packs(&self.packs, &priors.gps);
-        if covering.is_empty() {
+        let (pack_index, viewpoints) = match self.viewpoints_for(priors) {
+            Ok(found) => found,
+            Err(reason) => return fail(reason, timings),
+        };
+        let Some(pack) = self.packs.get(pack_index) else {
             return fail(Reason::OutsidePacks, timings);
-        }
-        let (lo, hi) = o.search_radius_range_m;
-        let radius = (o.search_radius_sigmas * priors.gps_accuracy_m).clamp(lo, hi.max(lo));
-        let found = covering.iter().find_map(|&i| {
-            let pack = self.packs.get(i)?;
-            let vps = retrieval::nearby_viewpoints(pack, &priors.gps, radius, o.max_viewpoints);
-            (!vps.is_empty()).then_some((i, pack, vps))
-        });
-        let Some((pack_index, pack, viewpoints)) = found else {
-            return fail(Reason::NoViewpointsNear { radius_m: radius }, timings);
         };
         let query_half_fov = match &priors.fov {
             Some(f) => f.hfov_deg / 2.0,
@@ -309,6 +304,17 @@ impl Localizer {
             &MatchOptions::default(),
         )?;
         let corr = pose::from_matches(&matches, features, &top_set, pack);
+        let anchor_corr = if o.gps_anchor && o.anchor_neighbours > 1 {
+            let knn = knn_matches(
+                &features.descriptors,
+                &top_set.descriptors,
+                o.anchor_neighbours,
+                MatchOptions::default().block_elements,
+            )?;
+            Some(pose::from_matches(&knn, features, &top_set, pack))
+        } else {
+            None
+        };
         timings.matching_ms += t.elapsed().as_secs_f64() * 1e3;
         if corr.len() < o.min_inliers {
             let required = o.min_inliers;
@@ -325,6 +331,7 @@ impl Localizer {
             features,
             priors,
             &corr,
+            anchor_corr.as_ref().unwrap_or(&corr),
             timings,
         )?;
         let (est, correspondences, threshold) = match solved {
@@ -337,6 +344,26 @@ impl Localizer {
         loc.pack = pack_index;
         loc.timings_ms = *timings;
         Ok(Ok(loc))
+    }
+
+    /// The first pack covering the GPS fix that has viewpoints within the search radius
+    /// (`search_radius_sigmas` GPS sigmas, clamped), and those viewpoints, nearest first.
+    fn viewpoints_for(&self, priors: &Priors) -> std::result::Result<(usize, Vec<u32>), Reason> {
+        let o = &self.options;
+        let covering = retrieval::covering_packs(&self.packs, &priors.gps);
+        if covering.is_empty() {
+            return Err(Reason::OutsidePacks);
+        }
+        let (lo, hi) = o.search_radius_range_m;
+        let radius = (o.search_radius_sigmas * priors.gps_accuracy_m).clamp(lo, hi.max(lo));
+        covering
+            .iter()
+            .find_map(|&i| {
+                let pack = self.packs.get(i)?;
+                let vps = retrieval::nearby_viewpoints(pack, &priors.gps, radius, o.max_viewpoints);
+                (!vps.is_empty()).then_some((i, vps))
+            })
+            .ok_or(Reason::NoViewpointsNear { radius_m: radius })
     }
 
     /// The labelled POIs of the pack that localized `localization`, projected with its pose,

@@ -30,6 +30,27 @@ pub struct LocalizerOptions {
     pub reference_side_px: f64,
     /// Inlier threshold of the first solve and re-matching radius, pixels (10).
     pub threshold_px: f64,
+    /// Hypotheses of the first solve from the GPS fix as the camera centre (2-point C2Pf /
+    /// C2P solvers; the pose is then refined in full), falling back to P4Pf / P3P / the
+    /// upright solvers without it when that finds no consensus (true). The fix's height is
+    /// used as the centre's: phone GPS altitude (tens of metres off) is good enough, since
+    /// most matched terrain is kilometres away.
+    pub gps_anchor: bool,
+    /// Inlier threshold of the GPS-anchored first solve, pixels (20: twice `threshold_px`,
+    /// for the offset a GPS error of tens of metres gives points a kilometre away).
+    pub anchor_threshold_px: f64,
+    /// Nearest pack descriptors per query descriptor in the GPS-anchored first solve (3):
+    /// its 2-point samples tolerate the outliers of the further neighbours, which hold the
+    /// true match about half as often again as the first alone (`lsar eval --diagnose`).
+    pub anchor_neighbours: usize,
+    /// Fewest distinct query keypoints among the inliers of the GPS-anchored first solve
+    /// (12). Counted per keypoint because with several neighbours one keypoint can be an
+    /// inlier several times; the re-matching that follows only adds points near the pose's
+    /// own projections, so it cannot refute a wrong pose.
+    pub anchor_min_inliers: usize,
+    /// Without a FOV prior, the focal length of the GPS-anchored solve stays within this
+    /// factor of the FOV hypothesis the patches were cut for (1.5: 42-81 degrees around 60).
+    pub anchor_focal_ratio: f64,
     /// Inlier threshold of the final solve, pixels (8).
     pub final_threshold_px: f64,
     /// Accepted horizontal FOV for an unknown focal, degrees (10, 120).
@@ -54,6 +75,11 @@ impl Default for LocalizerOptions {
             min_inliers: 12,
             reference_side_px: 1024.0,
             threshold_px: 10.0,
+            gps_anchor: true,
+            anchor_threshold_px: 20.0,
+            anchor_neighbours: 3,
+            anchor_min_inliers: 12,
+            anchor_focal_ratio: 1.5,
             final_threshold_px: 8.0,
             hfov_range_deg: (10.0, 120.0),
             final_focal_ratio: 1.25,

@@ -79,6 +79,11 @@ pub(crate) struct SolveSetup {
     pub focal: FocalMode,
     /// Gravity in the camera and the pack frame.
     pub gravity: Option<Gravity>,
+    /// Approximate camera centre in the pack frame (the GPS fix), for the 2-point solvers
+    /// and, with `centre_sigma_m`, a prior in the refinement.
+    pub centre: Option<Point3<f64>>,
+    /// Standard deviation of `centre`, metres (infinite: no prior).
+    pub centre_sigma_m: f64,
     /// Accepted horizontal FOV range for an unknown focal, degrees.
     pub hfov_range_deg: (f64, f64),
     /// Fewest inliers.
@@ -98,6 +103,8 @@ pub(crate) fn solve(
     let options = AbsolutePoseOptions {
         focal: setup.focal,
         gravity: setup.gravity,
+        centre: setup.centre,
+        centre_sigma_m: setup.centre_sigma_m,
         threshold_px,
         hfov_range_deg: setup.hfov_range_deg,
         min_inliers: setup.min_inliers,

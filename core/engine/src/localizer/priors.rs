@@ -70,8 +70,9 @@ impl FovPrior {
 /// The priors of one localization.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Priors {
-    /// GPS position; `height` in metres above the WGS84 ellipsoid (only latitude and
-    /// longitude are used to find viewpoints).
+    /// GPS position; `height` in metres above the WGS84 ellipsoid. Latitude and longitude
+    /// find the viewpoints; the whole fix is the camera-centre hypothesis of the GPS-anchored
+    /// first solve ([`super::LocalizerOptions::gps_anchor`]).
     pub gps: Geodetic,
     /// One-sigma horizontal GPS accuracy, metres (> 0).
     pub gps_accuracy_m: f64,

@@ -5,8 +5,10 @@
 use nalgebra::{Matrix3, Point3, Vector2, Vector3};
 
 use crate::ransac::{Estimator, Score};
-use crate::refine::{RefineOptions, RefineParams, RefinedCamera, RobustLoss, refine_camera};
-use crate::solvers::{FocalPose, Gravity, p3p, p4pf, up2p, up3pf};
+use crate::refine::{
+    CentrePrior, RefineOptions, RefineParams, RefinedCamera, RobustLoss, refine_camera,
+};
+use crate::solvers::{FocalPose, Gravity, c2p, c2pf, p3p, p4pf, up2p, up3pf};
 
 /// The minimal solver inside RANSAC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,13 +21,18 @@ pub enum MinimalSolver {
     Up2p,
     /// [`up3pf`]: unknown focal length, known gravity.
     Up3pf,
+    /// [`c2p`]: known focal length, approximately known camera centre (hypotheses only: the
+    /// local optimisation and the final refinement estimate the full pose).
+    C2p,
+    /// [`c2pf`]: unknown focal length, approximately known camera centre (as [`Self::C2p`]).
+    C2pf,
 }
 
 impl MinimalSolver {
     /// Correspondences per minimal sample.
     pub fn sample_size(self) -> usize {
         match self {
-            Self::Up2p => 2,
+            Self::Up2p | Self::C2p | Self::C2pf => 2,
             Self::P3p | Self::Up3pf => 3,
             Self::P4pf => 4,
         }
@@ -33,9 +40,11 @@ impl MinimalSolver {
 
     /// Time of one call in checks of one correspondence (SPRT's `t_M`): the criterion
     /// medians of `benches/pose_solvers.rs` (p3p 0.41 us, up2p 0.44 us, p4pf 2.3 us, up3pf
-    /// 4.3 us) over about 4 ns per reprojection check.
+    /// 4.3 us) over about 4 ns per reprojection check; c2p and c2pf (a few dozen flops)
+    /// are taken as 50.
     pub fn generate_cost(self) -> f64 {
         match self {
+            Self::C2p | Self::C2pf => 50.0,
             Self::P3p | Self::Up2p => 100.0,
             Self::P4pf => 600.0,
             Self::Up3pf => 1000.0,
@@ -44,7 +53,7 @@ impl MinimalSolver {
 
     /// Whether the solver estimates the focal length.
     pub fn estimates_focal(self) -> bool {
-        matches!(self, Self::P4pf | Self::Up3pf)
+        matches!(self, Self::P4pf | Self::Up3pf | Self::C2pf)
     }
 }
 
@@ -62,6 +71,10 @@ pub(crate) struct PoseEstimator<'a> {
     pub focal_range: (f64, f64),
     pub threshold: f64,
     pub gravity: Option<Gravity>,
+    /// Camera centre prior, relative to the world centroid (centre-known solvers).
+    pub centre: Option<Point3<f64>>,
+    /// Prior on the centre for the local optimisation, in the same centred frame.
+    pub centre_prior: Option<CentrePrior>,
     /// Buffers, allocated once.
     pub solutions: Vec<FocalPose>,
     pub indices: Vec<usize>,
@@ -86,6 +99,7 @@ impl PoseEstimator<'_> {
             },
             loss: RobustLoss::Truncated { threshold: self.threshold },
             max_iterations: 10,
+            centre: self.centre_prior,
             ..RefineOptions::default()
         }
     }
@@ -128,6 +142,28 @@ impl Estimator for PoseEstimator<'_> {
                 let x = [self.pixel(a), self.pixel(b), self.pixel(c)];
                 up3pf(&x, &[self.point(a), self.point(b), self.point(c)], g, &mut sols);
             }
+            (MinimalSolver::C2p, &[a, b], _) => match &self.centre {
+                Some(c) => {
+                    c2p(
+                        &[normalized(a), normalized(b)],
+                        &[self.point(a), self.point(b)],
+                        c,
+                        &mut sols,
+                    );
+                }
+                None => sols.clear(),
+            },
+            (MinimalSolver::C2pf, &[a, b], _) => match &self.centre {
+                Some(c) => {
+                    c2pf(
+                        &[self.pixel(a), self.pixel(b)],
+                        &[self.point(a), self.point(b)],
+                        c,
+                        &mut sols,
+                    );
+                }
+                None => sols.clear(),
+            },
             _ => sols.clear(),
         }
         for s in &sols {

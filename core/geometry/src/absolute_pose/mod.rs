@@ -3,7 +3,7 @@
 //! Pipeline: validate; centre the world points on their centroid (so ECEF coordinates lose
 //! no digits) and the pixels on the principal point; LO-RANSAC ([`crate::ransac`]) with the
 //! minimal solver the options call for (P3P for a known focal length, P4Pf for an unknown
-//! one, UP2P / UP3Pf when gravity is known); then Levenberg-Marquardt ([`crate::refine`]) on
+//! one, UP2P / UP3Pf when gravity is known, C2P / C2Pf when the centre is approximately known); then Levenberg-Marquardt ([`crate::refine`]) on
 //! the inliers with a Cauchy loss (plus a gravity prior when gravity is known), twice if the
 //! inlier set changes.
 
@@ -23,7 +23,7 @@ use crate::camera::Camera;
 use crate::error::{GeometryError, Result};
 use crate::ransac::{RansacOptions, RansacStats, lo_ransac};
 use crate::refine::{
-    GravityPrior, LmStats, RefineOptions, RefineParams, RefinedCamera, refine_camera,
+    CentrePrior, GravityPrior, LmStats, RefineOptions, RefineParams, RefinedCamera, refine_camera,
 };
 use crate::solvers::{FocalPose, Gravity};
 use estimator::PoseEstimator;
@@ -63,6 +63,16 @@ pub struct AbsolutePoseOptions {
     /// Gravity in the camera and world frames, if known: 2- and 3-point upright solvers, and a
     /// prior on the rotation in the final refinement.
     pub gravity: Option<Gravity>,
+    /// Approximate camera centre in the frame of the 3D points (a GPS fix), if known: the
+    /// 2-point centre-known solvers ([`MinimalSolver::C2p`], [`MinimalSolver::C2pf`]) make
+    /// the hypotheses, which need only a quarter of the all-inlier samples of P4Pf at a 25 %
+    /// inlier ratio (`w^2` against `w^4`); the local optimisation and the final refinement
+    /// estimate the full pose, so the centre is not held fixed. Takes precedence over
+    /// `gravity` for the hypotheses (gravity still enters the final refinement's prior).
+    pub centre: Option<Point3<f64>>,
+    /// Standard deviation (metres, isotropic) of `centre` for a [`CentrePrior`] in the local
+    /// optimisation and the final refinement; infinity (the default) refines without one.
+    pub centre_sigma_m: f64,
     /// Standard deviation (degrees) of the gravity direction for the final refinement's prior
     /// ([`GravityPrior::new`]); infinity refines without the prior. A prior already set in
     /// `refine.gravity` takes precedence.
@@ -87,6 +97,8 @@ impl Default for AbsolutePoseOptions {
         Self {
             focal: FocalMode::Unknown,
             gravity: None,
+            centre: None,
+            centre_sigma_m: f64::INFINITY,
             gravity_sigma_deg: 1.0,
             threshold_px: 4.0,
             hfov_range_deg: (1.0, 170.0),
@@ -149,11 +161,13 @@ pub fn estimate_absolute_pose(
 ) -> Result<AbsolutePoseEstimate> {
     let start = Instant::now();
     validate(points_2d, points_3d, camera, options)?;
-    let solver = match (options.focal, options.gravity.is_some()) {
-        (FocalMode::Known, false) => MinimalSolver::P3p,
-        (FocalMode::Known, true) => MinimalSolver::Up2p,
-        (_, false) => MinimalSolver::P4pf,
-        (_, true) => MinimalSolver::Up3pf,
+    let solver = match (options.focal, options.centre.is_some(), options.gravity.is_some()) {
+        (FocalMode::Known, true, _) => MinimalSolver::C2p,
+        (_, true, _) => MinimalSolver::C2pf,
+        (FocalMode::Known, false, false) => MinimalSolver::P3p,
+        (FocalMode::Known, false, true) => MinimalSolver::Up2p,
+        (_, false, false) => MinimalSolver::P4pf,
+        (_, false, true) => MinimalSolver::Up3pf,
     };
     let required = solver.sample_size().max(options.min_inliers);
     if points_2d.len() < required {
@@ -187,6 +201,9 @@ pub fn estimate_absolute_pose(
             (camera.focal_px / max_ratio, camera.focal_px * max_ratio)
         }
     };
+    // The centre prior lives in the centred frame of `xw`.
+    let centre_prior =
+        options.centre.and_then(|c| CentrePrior::new(c.coords - centroid, options.centre_sigma_m));
     let mut est = PoseEstimator {
         x: &x,
         xw: &xw,
@@ -195,6 +212,8 @@ pub fn estimate_absolute_pose(
         focal_range,
         threshold: options.threshold_px,
         gravity: options.gravity,
+        centre: options.centre.map(|c| Point3::from(c.coords - centroid)),
+        centre_prior,
         solutions: Vec::with_capacity(8),
         indices: Vec::with_capacity(x.len()),
     };
@@ -216,7 +235,12 @@ pub fn estimate_absolute_pose(
         .refine
         .gravity
         .or_else(|| options.gravity.and_then(|g| GravityPrior::new(g, options.gravity_sigma_deg)));
-    let lm_options = RefineOptions { params, gravity: gravity_prior, ..options.refine };
+    let lm_options = RefineOptions {
+        params,
+        gravity: gravity_prior,
+        centre: options.refine.centre.or(centre_prior),
+        ..options.refine
+    };
     let (obs, k) =
         if refine_distortion { (&raw, (camera.k1, camera.k2)) } else { (&x, (0.0, 0.0)) };
     let mut cam = RefinedCamera { pose: model, k1: k.0, k2: k.1 };
@@ -279,6 +303,9 @@ fn validate(
     if !points_3d.iter().all(|p| p.iter().all(|v| v.is_finite())) {
         return Err(GeometryError::NonFinite { what: "points_3d" });
     }
+    if options.centre.is_some_and(|c| !c.iter().all(|v| v.is_finite())) {
+        return Err(GeometryError::NonFinite { what: "centre" });
+    }
     if options.focal == FocalMode::Known || matches!(options.focal, FocalMode::Prior { .. }) {
         camera.validate()?;
     } else if camera.width == 0 || camera.height == 0 {
@@ -295,6 +322,9 @@ fn validate(
     let (lo, hi) = options.hfov_range_deg;
     if !(lo > 0.0 && hi < 180.0 && lo < hi) {
         return Err(GeometryError::OutOfRange { what: "hfov_range_deg" });
+    }
+    if !(options.centre_sigma_m > 0.0) {
+        return Err(GeometryError::OutOfRange { what: "centre_sigma_m" });
     }
     if !(options.gravity_sigma_deg > 0.0) {
         return Err(GeometryError::OutOfRange { what: "gravity_sigma_deg" });

@@ -9,7 +9,7 @@
 //! equations; `lambda` shrinks by 10 on success and grows by 10 on failure. Stops on a small
 //! gradient, a small step, a small relative cost decrease, or the iteration cap. A point
 //! behind the camera costs `rho(1e12)`. An optional [`GravityPrior`] adds a residual on the
-//! rotation. World points should be centred by the caller
+//! rotation, an optional [`CentrePrior`] one on the camera centre. World points should be centred by the caller
 //! (kilometre-scale coordinates are fine, 6.4e6 m offsets are not).
 
 // Negated comparisons (`!(x > 0.0)`) are deliberate throughout: they also reject NaN.
@@ -89,6 +89,51 @@ impl GravityPrior {
     }
 }
 
+/// A camera-centre prior for [`refine_camera`] (a GPS fix): the residual
+/// `weight * (C - centre)` with `C = -R^T t` (pixels), added to the reprojection residuals
+/// unweighted by the robust loss. Under the left increment `R <- exp([w]x) R`, `t <- t + dt`,
+/// `dC = -R^T [t]x w - R^T dt`.
+///
+/// `weight` is pixels per metre: one pixel of reprojection error costs as much as
+/// `1 / weight` metres of centre offset, i.e. `weight = 1 / sigma_m` against one-pixel
+/// reprojection noise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CentrePrior {
+    /// The prior centre, in the frame of the world points given to [`refine_camera`].
+    pub centre: Vector3<f64>,
+    /// Pixels per metre of centre offset.
+    pub weight: f64,
+}
+
+impl CentrePrior {
+    /// The prior for a centre known to `sigma_m` metres (isotropic). `None` for a zero,
+    /// negative or non-finite sigma, or a non-finite centre.
+    pub fn new(centre: Vector3<f64>, sigma_m: f64) -> Option<Self> {
+        (sigma_m > 0.0 && sigma_m.is_finite() && centre.iter().all(|v| v.is_finite()))
+            .then(|| Self { centre, weight: 1.0 / sigma_m })
+    }
+
+    /// Adds the prior's cost and, if `normal` is given, its normal equations.
+    fn add(
+        &self,
+        r: &Matrix3<f64>,
+        t: &Vector3<f64>,
+        normal: Option<(&mut Mat9, &mut Vec9)>,
+    ) -> f64 {
+        let rt = r.transpose();
+        let res = (-(rt * t) - self.centre) * self.weight;
+        if let Some((h, grad)) = normal {
+            let skew_t = Matrix3::new(0.0, -t.z, t.y, t.z, 0.0, -t.x, -t.y, t.x, 0.0);
+            let mut j = SMatrix::<f64, 3, 9>::zeros();
+            j.fixed_view_mut::<3, 3>(0, 0).copy_from(&(-(rt * skew_t) * self.weight));
+            j.fixed_view_mut::<3, 3>(0, 3).copy_from(&(-rt * self.weight));
+            *h += j.transpose() * j;
+            *grad += j.transpose() * res;
+        }
+        res.norm_squared()
+    }
+}
+
 /// Options of [`refine_camera`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RefineOptions {
@@ -106,6 +151,8 @@ pub struct RefineOptions {
     pub relative_cost_tol: f64,
     /// Gravity prior on the rotation, if any.
     pub gravity: Option<GravityPrior>,
+    /// Prior on the camera centre, if any.
+    pub centre: Option<CentrePrior>,
 }
 
 impl Default for RefineOptions {
@@ -118,6 +165,7 @@ impl Default for RefineOptions {
             step_tol: 1e-10,
             relative_cost_tol: 1e-12,
             gravity: None,
+            centre: None,
         }
     }
 }
@@ -158,11 +206,14 @@ fn linearize(
     indices: &[usize],
     cam: &RefinedCamera,
     loss: &RobustLoss,
-    gravity: Option<&GravityPrior>,
+    (gravity, centre): (Option<&GravityPrior>, Option<&CentrePrior>),
     mut normal: Option<(&mut Mat9, &mut Vec9)>,
 ) -> f64 {
     let (r, t, f) = (&cam.pose.rotation, &cam.pose.translation, cam.pose.focal);
     let mut cost = 0.0;
+    if let Some(prior) = centre {
+        cost += prior.add(r, t, normal.as_mut().map(|(h, g)| (&mut **h, &mut **g)));
+    }
     if let Some(prior) = gravity {
         let (res, g) = prior.residual(r);
         cost += res.norm_squared();
@@ -255,8 +306,8 @@ pub fn refine_camera(
     let mut stats = LmStats::default();
     let mut h = Mat9::zeros();
     let mut g = Vec9::zeros();
-    let gravity = options.gravity.as_ref();
-    let mut cost = linearize(x, xw, indices, cam, loss, gravity, Some((&mut h, &mut g)));
+    let priors = (options.gravity.as_ref(), options.centre.as_ref());
+    let mut cost = linearize(x, xw, indices, cam, loss, priors, Some((&mut h, &mut g)));
     stats.initial_cost = cost;
     let mut lambda = 1e-3;
     stats.termination = Termination::MaxIterations;
@@ -286,7 +337,7 @@ pub fn refine_camera(
         };
         let delta = -chol.solve(&g);
         let cand = apply(cam, &delta);
-        let new_cost = linearize(x, xw, indices, &cand, loss, gravity, None);
+        let new_cost = linearize(x, xw, indices, &cand, loss, priors, None);
         if new_cost < cost {
             let scale = cam.pose.translation.norm() + 1.0;
             let small_step = delta.fixed_rows::<3>(0).norm()
@@ -297,7 +348,7 @@ pub fn refine_camera(
             *cam = cand;
             h.fill(0.0);
             g.fill(0.0);
-            cost = linearize(x, xw, indices, cam, loss, gravity, Some((&mut h, &mut g)));
+            cost = linearize(x, xw, indices, cam, loss, priors, Some((&mut h, &mut g)));
             lambda = (lambda / 10.0).max(1e-12);
             if small_step {
                 stats.termination = Termination::Step;
@@ -323,7 +374,8 @@ pub fn refine_camera(
 mod tests {
     use super::*;
 
-    /// The analytic gradient (reprojection with distortion, plus the gravity prior) equals
+    /// The analytic gradient (reprojection with distortion, plus the gravity and centre
+    /// priors) equals
     /// half the central difference of the cost along each parameter of [`apply`].
     #[test]
     fn gradient_matches_finite_differences() {
@@ -356,16 +408,19 @@ mod tests {
             },
             weight: 30.0,
         };
+        // A centre prior 40 m off the camera's centre.
+        let centre = CentrePrior::new(pose.center() + Vector3::new(30.0, -20.0, 18.0), 7.0);
+        let priors = (Some(&prior), centre.as_ref());
         let idx: Vec<usize> = (0..xw.len()).collect();
         let loss = RobustLoss::Trivial;
         let (mut h, mut g) = (Mat9::zeros(), Vec9::zeros());
-        linearize(&x, &xw, &idx, &cam, &loss, Some(&prior), Some((&mut h, &mut g)));
+        linearize(&x, &xw, &idx, &cam, &loss, priors, Some((&mut h, &mut g)));
         for k in 0..9 {
             let eps = 1e-6;
             let mut d = Vec9::zeros();
             d[k] = eps;
-            let plus = linearize(&x, &xw, &idx, &apply(&cam, &d), &loss, Some(&prior), None);
-            let minus = linearize(&x, &xw, &idx, &apply(&cam, &(-d)), &loss, Some(&prior), None);
+            let plus = linearize(&x, &xw, &idx, &apply(&cam, &d), &loss, priors, None);
+            let minus = linearize(&x, &xw, &idx, &apply(&cam, &(-d)), &loss, priors, None);
             let numeric = (plus - minus) / (4.0 * eps);
             let tol = 1e-5 * (1.0 + g[k].abs());
             assert!((numeric - g[k]).abs() < tol, "parameter {k}: {numeric} vs {}", g[k]);

@@ -11,7 +11,8 @@
 //! image points) inside, so ECEF coordinates (~6.4e6 m) and kilometre depths lose no digits.
 //! Solutions are appended to `out` (cleared first) and their number is returned; degenerate
 //! or non-finite input gives 0 solutions, never an error or a panic. The upright solvers take
-//! one more argument, the [`Gravity`] direction in both frames; [`epnp`] takes slices.
+//! one more argument, the [`Gravity`] direction in both frames, the centre-known solvers
+//! ([`c2p`], [`c2pf`]) the camera centre in the world frame; [`epnp`] takes slices.
 //!
 //! | solver | problem | points | unknowns | max solutions | method | time (1) | GT missed (2) |
 //! |---|---|---|---|---|---|---|---|
@@ -19,6 +20,8 @@
 //! | [`p4pf`] | pose + focal | 4 | R, t, f | 1 (of 8, filtered) | depth-parametrised camera, three quadrics to a degree-8 univariate (E3Q3-style; the problem of Bujnak et al. CVPR 2008) | 2.0 us (3) | 0.09 / 0.56 % |
 //! | [`up2p`] | upright calibrated pose | 2 | yaw, t | 2 | 4x6 null space + one quadratic (the problem of Kukelova et al. ACCV 2010) | 0.9 us | 0 / 0 % |
 //! | [`up3pf`] | upright pose + focal | 3 | yaw, t, f | 6 | `(A0 + f A1) m = 0`, 6x6 generalised eigenvalues (own derivation) | 9 us | 0 / 0 % |
+//! | [`c2p`] | rotation, centre known | 2 | R | 1 | bearing alignment (TRIAD, symmetric form) | - | - |
+//! | [`c2pf`] | rotation + focal, centre known | 2 | R, f | 2 | ray angle = bearing angle, a quadratic in f^2 (own derivation) | - | - |
 //! | [`epnp`] | calibrated pose, n >= 4 | n | R, t | 1 | EPnP (Lepetit et al., IJCV 2009), N = 1..3 + Gauss-Newton; coplanar points: 3 control points, N = 1, 2 | 37 us (n = 10) | 0 / 0 % |
 //!
 //! (1) criterion, shared 2-core VM at load ~7 (see `bench/README.md`; roughly 2-3x a quiet
@@ -30,6 +33,8 @@
 // Negated comparisons (`!(x > 0.0)`) are deliberate throughout: they also reject NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+mod c2p;
+mod c2pf;
 mod epnp;
 mod p3p;
 mod p4pf;
@@ -40,6 +45,8 @@ mod up2p;
 mod up3pf;
 mod upright;
 
+pub use c2p::c2p;
+pub use c2pf::c2pf;
 pub use epnp::epnp;
 pub use p3p::p3p;
 pub use p4pf::p4pf;

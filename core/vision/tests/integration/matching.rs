@@ -1,6 +1,6 @@
 //! The blocked matcher against brute force.
 
-use lsar_vision::{Descriptors, MatchOptions, match_descriptors};
+use lsar_vision::{Descriptors, MatchOptions, knn_matches, match_descriptors};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -95,4 +95,42 @@ fn equals_brute_force() {
     assert!(match_descriptors(&da, &empty, &MatchOptions::default()).unwrap().is_empty());
     let bad = MatchOptions { ratio: Some(1.5), ..MatchOptions::default() };
     assert!(match_descriptors(&da, &db, &bad).is_err());
+}
+
+#[test]
+fn knn_equals_brute_force() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let a = random_unit(90, &mut rng);
+    let b = random_unit(400, &mut rng);
+    let to_desc = |v: &[Vec<f32>]| Descriptors::new(128, v.concat()).unwrap();
+    let (da, db) = (to_desc(&a), to_desc(&b));
+    for k in [1, 3] {
+        // A block of 1000 floats holds two rows of 400: several blocks.
+        let got = knn_matches(&da, &db, k, 1000).unwrap();
+        assert_eq!(got.len(), 90 * k);
+        assert!(got.windows(2).all(|p| p[0].distance <= p[1].distance));
+        for (i, x) in a.iter().enumerate() {
+            let mut ds: Vec<(f64, usize)> = b
+                .iter()
+                .enumerate()
+                .map(|(j, y)| {
+                    let d2: f64 = x.iter().zip(y).map(|(p, q)| f64::from(p - q).powi(2)).sum();
+                    (d2.sqrt(), j)
+                })
+                .collect();
+            ds.sort_by(|p, q| p.0.total_cmp(&q.0));
+            let mut mine: Vec<&lsar_vision::Match> = got.iter().filter(|m| m.query == i).collect();
+            mine.sort_by(|p, q| p.distance.total_cmp(&q.distance));
+            for (m, (d, j)) in mine.iter().zip(&ds) {
+                assert_eq!(m.train, *j);
+                assert!((f64::from(m.distance) - d).abs() < 1e-4);
+            }
+        }
+    }
+    // k larger than the set: every target once.
+    assert_eq!(knn_matches(&da, &to_desc(&b[..2]), 5, 1 << 20).unwrap().len(), 180);
+    assert!(knn_matches(&da, &db, 0, 1 << 20).is_err());
+    assert!(knn_matches(&da, &Descriptors::new(64, vec![0.0; 64]).unwrap(), 1, 1 << 20).is_err());
+    let empty = Descriptors::new(128, Vec::new()).unwrap();
+    assert!(knn_matches(&da, &empty, 2, 1 << 20).unwrap().is_empty());
 }

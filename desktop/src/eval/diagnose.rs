@@ -1,0 +1,270 @@
+//! `lsar eval --diagnose`: which stage of the Localizer loses a query, measured against the
+//! query's true pose.
+//!
+//! For each query and descriptor, [`Localizer::trace`] is run with patches cut for the true
+//! FOV, and compared with the truth:
+//! - `possible`: query keypoints that have a pack keypoint of the named views within the
+//!   match radius when the pack point is projected with the true pose and is visible (its
+//!   depth agrees with the query's rendered depth). This bounds the correct matches any
+//!   descriptor could find there: it measures detector repeatability and view coverage.
+//! - `correct`: tentative matches whose pack point reprojects within the radius of its query
+//!   keypoint under the true pose.
+//! - `oracle views`: the three candidate views with the most `possible` keypoints, and the
+//!   correct matches the same matcher finds against them (view choice removed as a cause).
+
+use lsar_core::geometry::{Camera, CameraPose};
+use lsar_core::localizer::Trace;
+use lsar_core::pack::PackReader;
+use lsar_core::vision::{Descriptors, Image, MatchOptions, match_descriptors};
+use lsar_core::{Localizer, Priors};
+use nalgebra::{Vector2, Vector3};
+use serde::Serialize;
+
+use super::error::{EvalError, Result};
+use crate::render::Surface;
+
+/// Match radius at a 1024 px image (the Localizer's first-solve threshold), pixels.
+const RADIUS_PX: f64 = 10.0;
+/// Views taken as the oracle's choice (the Localizer's `top_views`).
+const ORACLE_VIEWS: usize = 3;
+
+/// The stage counts of one query for one descriptor.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Diagnosis {
+    /// Query keypoints described.
+    pub keypoints: usize,
+    /// Candidate views (all views of the searched viewpoints).
+    pub candidate_views: usize,
+    /// Keypoints with a visible pack keypoint within the radius in any candidate view.
+    pub possible_all: usize,
+    /// The same over the voted top views.
+    pub possible_top: usize,
+    /// The same over the oracle views.
+    pub possible_oracle: usize,
+    /// Rank (0 = first) in the vote of the view with the most possible keypoints.
+    pub best_view_vote_rank: Option<usize>,
+    /// Tentative matches into the voted top views.
+    pub matches: usize,
+    /// Of those, correct under the true pose.
+    pub correct: usize,
+    /// Tentative matches into the oracle views.
+    pub oracle_matches: usize,
+    /// Of those, correct under the true pose.
+    pub oracle_correct: usize,
+    /// Query keypoints whose k nearest pack keypoints of the voted top views (k = 1, 3, 5,
+    /// 10, by descriptor distance) include a correct one.
+    pub correct_within_k: [usize; 4],
+    /// Distance (m) from the true camera to the nearest searched viewpoint.
+    pub nearest_viewpoint_m: f64,
+}
+
+/// The truth of one query: camera, pose (world = ECEF) and rendered depth.
+#[derive(Debug)]
+pub struct Truth<'a> {
+    /// Intrinsics.
+    pub camera: &'a Camera,
+    /// `cam_from_world`, world = ECEF.
+    pub pose: &'a CameraPose,
+    /// The query's rendered surface (z-depth per pixel).
+    pub surface: &'a Surface,
+}
+
+impl Truth<'_> {
+    /// Pixel of a pack point (pack ENU) under the true pose, if in front of the camera.
+    fn project(&self, pack: &PackReader, point_enu: [f32; 3]) -> Option<(Vector2<f64>, f64)> {
+        let enu =
+            Vector3::new(f64::from(point_enu[0]), f64::from(point_enu[1]), f64::from(point_enu[2]));
+        let cam = self.pose.transform_point(&pack.local_frame().ecef_from_enu(&enu));
+        Some((self.camera.project(&cam)?, cam.z))
+    }
+
+    /// Pixel of a pack point if it is inside the image and not hidden by nearer terrain.
+    fn visible(&self, pack: &PackReader, point_enu: [f32; 3]) -> Option<Vector2<f64>> {
+        let (px, z) = self.project(pack, point_enu)?;
+        let s = self.surface;
+        #[allow(clippy::cast_precision_loss)]
+        let inside = px.x > -0.5
+            && px.y > -0.5
+            && px.x < s.width as f64 - 0.5
+            && px.y < s.height as f64 - 0.5;
+        if !inside || z <= 0.0 {
+            return None;
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let (x, y) = (px.x.round() as usize, px.y.round() as usize);
+        let depth = s.pixels.get(y * s.width + x)?.as_ref()?.depth;
+        ((depth - z).abs() <= (0.02 * z).max(15.0)).then_some(px)
+    }
+}
+
+/// Visible pack keypoints (pixel under the true pose) of one view.
+fn visible_of_view(pack: &PackReader, view: u32, truth: &Truth<'_>) -> Vec<Vector2<f64>> {
+    let Some(v) = pack.views().get(view as usize) else { return Vec::new() };
+    let keypoints = pack.keypoints();
+    (v.first_keypoint..v.first_keypoint.saturating_add(v.keypoint_count))
+        .filter_map(|k| truth.visible(pack, keypoints.get(k as usize)?.point_enu))
+        .collect()
+}
+
+/// Per query keypoint, whether a visible point of `views` lies within `r` pixels.
+fn hits(query: &[Vector2<f64>], visible: &[&Vec<Vector2<f64>>], r: f64) -> Vec<bool> {
+    query
+        .iter()
+        .map(|q| visible.iter().any(|pts| pts.iter().any(|p| (p - q).norm() <= r)))
+        .collect()
+}
+
+/// Runs the trace of `localizer` on one query and compares it with `truth`; `None` when the
+/// Localizer finds no pack or viewpoint for the priors.
+///
+/// # Errors
+/// Localizer and pack errors.
+pub fn diagnose(
+    localizer: &Localizer,
+    image: &Image,
+    priors: &Priors,
+    truth: &Truth<'_>,
+) -> Result<Option<Diagnosis>> {
+    let core = |e: lsar_core::CoreError| EvalError::Core { source: e };
+    let Some(trace) = localizer.trace(image, priors, truth.camera.hfov_deg()).map_err(core)? else {
+        return Ok(None);
+    };
+    let pack =
+        localizer.packs().get(trace.pack).ok_or(EvalError::Invalid { what: "trace pack index" })?;
+    #[allow(clippy::cast_precision_loss)]
+    let r = RADIUS_PX * f64::from(truth.camera.width.max(truth.camera.height)) / 1024.0;
+    let query = &trace.features.keypoints;
+    let visible: Vec<Vec<Vector2<f64>>> =
+        trace.candidate_views.iter().map(|&v| visible_of_view(pack, v, truth)).collect();
+    let per_view: Vec<usize> =
+        visible.iter().map(|pts| hits(query, &[pts], r).iter().filter(|h| **h).count()).collect();
+    let count_over = |views: &[u32]| {
+        let sets: Vec<&Vec<Vector2<f64>>> = trace
+            .candidate_views
+            .iter()
+            .zip(&visible)
+            .filter(|(v, _)| views.contains(v))
+            .map(|(_, pts)| pts)
+            .collect();
+        hits(query, &sets, r).iter().filter(|h| **h).count()
+    };
+    let mut order: Vec<usize> = (0..per_view.len()).collect();
+    order.sort_by(|&a, &b| per_view[b].cmp(&per_view[a]).then(a.cmp(&b)));
+    let oracle: Vec<u32> = order
+        .iter()
+        .take(ORACLE_VIEWS)
+        .filter_map(|&i| trace.candidate_views.get(i).copied())
+        .collect();
+    let best_view_vote_rank =
+        oracle.first().and_then(|best| trace.votes.iter().position(|(v, _)| v == best));
+    let correct = |query_index: usize, keypoint: u32| -> bool {
+        let (Some(q), Some(k)) = (query.get(query_index), pack.keypoints().get(keypoint as usize))
+        else {
+            return false;
+        };
+        truth.project(pack, k.point_enu).is_some_and(|(p, z)| z > 0.0 && (p - q).norm() <= r)
+    };
+    let (oracle_matches, oracle_correct) = oracle_matching(pack, &trace, &oracle, &correct)?;
+    let correct_within_k = ranks_of_correct(pack, &trace, &correct)?;
+    let mut nearest = f64::INFINITY;
+    let centre = pack.local_frame().enu_from_ecef(&truth.pose.center());
+    for &vp in &trace.viewpoints {
+        if let Ok(v) = pack.viewpoint(vp as usize) {
+            let p = v.position_enu;
+            nearest = nearest.min((p[0] - centre.x).hypot(p[1] - centre.y));
+        }
+    }
+    Ok(Some(Diagnosis {
+        keypoints: query.len(),
+        candidate_views: trace.candidate_views.len(),
+        possible_all: count_over(&trace.candidate_views),
+        possible_top: count_over(&trace.top_views),
+        possible_oracle: count_over(&oracle),
+        best_view_vote_rank,
+        matches: trace.matches.len(),
+        correct: trace.matches.iter().filter(|m| correct(m.query, m.keypoint)).count(),
+        oracle_matches,
+        oracle_correct,
+        correct_within_k,
+        nearest_viewpoint_m: nearest,
+    }))
+}
+
+/// Matches the query against the keypoints of `views` with the Localizer's matcher; returns
+/// the match count and the correct ones.
+fn oracle_matching(
+    pack: &PackReader,
+    trace: &Trace,
+    views: &[u32],
+    correct: &dyn Fn(usize, u32) -> bool,
+) -> Result<(usize, usize)> {
+    let table = pack.descriptors();
+    let dim = table.dim();
+    let mut data = Vec::new();
+    let mut rows = Vec::new();
+    for &v in views {
+        let Some(view) = pack.views().get(v as usize) else { continue };
+        for k in view.first_keypoint..view.first_keypoint.saturating_add(view.keypoint_count) {
+            let start = data.len();
+            data.resize(start + dim, 0.0);
+            table
+                .row_into(k as usize, &mut data[start..])
+                .map_err(|e| EvalError::Pack { source: e })?;
+            rows.push(k);
+        }
+    }
+    if rows.is_empty() {
+        return Ok((0, 0));
+    }
+    let core = |e: lsar_core::vision::VisionError| EvalError::Core { source: e.into() };
+    let set = Descriptors::new(dim, data).map_err(core)?;
+    let matches = match_descriptors(&trace.features.descriptors, &set, &MatchOptions::default())
+        .map_err(core)?;
+    let good =
+        matches.iter().filter(|m| rows.get(m.train).is_some_and(|&k| correct(m.query, k))).count();
+    Ok((matches.len(), good))
+}
+
+/// Per query keypoint, the rank of the first correct pack keypoint of the top views by
+/// descriptor distance; counted at k = 1, 3, 5, 10.
+fn ranks_of_correct(
+    pack: &PackReader,
+    trace: &Trace,
+    correct: &dyn Fn(usize, u32) -> bool,
+) -> Result<[usize; 4]> {
+    let table = pack.descriptors();
+    let dim = table.dim();
+    let mut rows: Vec<(u32, Vec<f32>)> = Vec::new();
+    for &v in &trace.top_views {
+        let Some(view) = pack.views().get(v as usize) else { continue };
+        for k in view.first_keypoint..view.first_keypoint.saturating_add(view.keypoint_count) {
+            let mut d = vec![0.0; dim];
+            table.row_into(k as usize, &mut d).map_err(|e| EvalError::Pack { source: e })?;
+            rows.push((k, d));
+        }
+    }
+    let mut counts = [0usize; 4];
+    let query = &trace.features.descriptors;
+    for qi in 0..query.len() {
+        let Some(q) = query.row(qi) else { continue };
+        let mut dist: Vec<(f32, u32)> = rows
+            .iter()
+            .map(|(k, d)| (q.iter().zip(d).map(|(a, b)| (a - b) * (a - b)).sum(), *k))
+            .collect();
+        let n = dist.len().min(10);
+        if n == 0 {
+            continue;
+        }
+        dist.select_nth_unstable_by(n - 1, |a, b| a.0.total_cmp(&b.0));
+        dist.truncate(n);
+        dist.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some(rank) = dist.iter().position(|&(_, k)| correct(qi, k)) {
+            for (slot, k) in counts.iter_mut().zip([1, 3, 5, 10]) {
+                if rank < k {
+                    *slot += 1;
+                }
+            }
+        }
+    }
+    Ok(counts)
+}
