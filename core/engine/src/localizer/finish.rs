@@ -131,21 +131,25 @@ impl Run<'_> {
     ) -> Result<std::result::Result<Solved, Reason>> {
         let o = self.o;
         let t = Instant::now();
-        let first = pose::solve(corr, setup, threshold)?;
-        timings.pose_ms += t.elapsed().as_secs_f64() * 1e3;
-        let first = match first {
+        let first = match pose::solve(corr, setup, threshold)? {
             Ok(est) => est,
-            Err(reason) => return Ok(Err(reason)),
+            Err(reason) => {
+                timings.pose_ms += t.elapsed().as_secs_f64() * 1e3;
+                return Ok(Err(reason));
+            }
         };
         if confirm {
             let distinct = distinct_inlier_keypoints(corr, &first.inlier_mask);
-            if distinct < o.anchor_min_inliers {
-                return Ok(Err(Reason::NoConsensus {
-                    inliers: distinct,
-                    required: o.anchor_min_inliers,
-                }));
+            let chance = chance_consensus(corr, setup, threshold, first.ransac.iterations)?;
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let required =
+                o.anchor_min_inliers.max((o.anchor_chance_ratio * chance as f64).ceil() as usize);
+            if distinct < required {
+                timings.pose_ms += t.elapsed().as_secs_f64() * 1e3;
+                return Ok(Err(Reason::NoConsensus { inliers: distinct, required }));
             }
         }
+        timings.pose_ms += t.elapsed().as_secs_f64() * 1e3;
         let t = Instant::now();
         let max_distance = pose::rematch_distance(corr, &first);
         let radius = o.threshold_px * self.scale;
@@ -262,4 +266,32 @@ fn distinct_inlier_keypoints(corr: &Correspondences, inliers: &[bool]) -> usize 
     pixels.sort_unstable();
     pixels.dedup();
     pixels.len()
+}
+
+/// The consensus that chance alone reaches: the same solve, with the same number of RANSAC
+/// samples, on the correspondences with their 3D points shuffled (a fixed permutation), so
+/// that the pixels and the points keep their spatial distributions but no longer correspond
+/// (the a-contrario idea of Moisan and Stival, IJCV 2004, measured instead of modelled).
+/// Returns the distinct query keypoints among its inliers.
+fn chance_consensus(
+    corr: &Correspondences,
+    setup: &SolveSetup,
+    threshold: f64,
+    iterations: u64,
+) -> Result<usize> {
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    let mut order: Vec<usize> = (0..corr.len()).collect();
+    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(setup.seed ^ 0x6e75_6c6c));
+    let shuffled = Correspondences {
+        pixels: corr.pixels.clone(),
+        points: order.iter().filter_map(|&i| corr.points.get(i).copied()).collect(),
+        distances: corr.distances.clone(),
+    };
+    let null_setup = SolveSetup { min_inliers: 1, max_iterations: iterations.max(1), ..*setup };
+    Ok(match pose::solve(&shuffled, &null_setup, threshold)? {
+        Ok(est) => distinct_inlier_keypoints(&shuffled, &est.inlier_mask),
+        Err(Reason::NoConsensus { inliers, .. }) => inliers,
+        Err(_) => 0,
+    })
 }

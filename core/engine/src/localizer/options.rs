@@ -49,8 +49,15 @@ pub struct LocalizerOptions {
     /// own projections, so it cannot refute a wrong pose.
     pub anchor_min_inliers: usize,
     /// Without a FOV prior, the focal length of the GPS-anchored solve stays within this
-    /// factor of the FOV hypothesis the patches were cut for (1.5: 42-81 degrees around 60).
+    /// factor of the FOV hypothesis the patches were cut for (1.6: each of the default
+    /// hypotheses reaches its neighbours, `tan 30 / tan 20` = 1.59 being the largest step;
+    /// 39-85 degrees around 60).
     pub anchor_focal_ratio: f64,
+    /// The GPS-anchored first solve must also reach this many times the distinct inliers
+    /// that the same solve reaches on the correspondences with their 3D points shuffled
+    /// (2): chance consensus depends on how the keypoints and points cluster, which a fixed
+    /// count cannot follow.
+    pub anchor_chance_ratio: f64,
     /// Inlier threshold of the final solve, pixels (8).
     pub final_threshold_px: f64,
     /// Accepted horizontal FOV for an unknown focal, degrees (10, 120).
@@ -79,7 +86,8 @@ impl Default for LocalizerOptions {
             anchor_threshold_px: 20.0,
             anchor_neighbours: 3,
             anchor_min_inliers: 12,
-            anchor_focal_ratio: 1.5,
+            anchor_focal_ratio: 1.6,
+            anchor_chance_ratio: 2.0,
             final_threshold_px: 8.0,
             hfov_range_deg: (10.0, 120.0),
             final_focal_ratio: 1.25,

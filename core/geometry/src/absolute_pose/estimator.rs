@@ -40,11 +40,11 @@ impl MinimalSolver {
 
     /// Time of one call in checks of one correspondence (SPRT's `t_M`): the criterion
     /// medians of `benches/pose_solvers.rs` (p3p 0.41 us, up2p 0.44 us, p4pf 2.3 us, up3pf
-    /// 4.3 us) over about 4 ns per reprojection check; c2p and c2pf (a few dozen flops)
-    /// are taken as 50.
+    /// 4.3 us; c2p 0.06 us, c2pf 0.11 us) over about 4 ns per reprojection check.
     pub fn generate_cost(self) -> f64 {
         match self {
-            Self::C2p | Self::C2pf => 50.0,
+            Self::C2p => 15.0,
+            Self::C2pf => 30.0,
             Self::P3p | Self::Up2p => 100.0,
             Self::P4pf => 600.0,
             Self::Up3pf => 1000.0,
