@@ -50,10 +50,11 @@ pub struct QueryOptions {
     /// first that localizes with confidence >= `accept_confidence` wins, else the most
     /// confident. Default `[60, 40, 80]` (60 is LandscapeAR's fallback).
     pub fov_hypotheses_deg: Vec<f64>,
-    /// Confidence that stops the FOV hypothesis loop (0.5).
+    /// Confidence that stops the FOV hypothesis loop (0.96, the calibrated value of the raw
+    /// score 0.5; [`super::result::RAW_SCORE_AT_0_8`]).
     pub accept_confidence: f64,
     /// Confidence from which a localization whose estimated FOV is nearer its own hypothesis
-    /// than any remaining one stops the loop (0.2).
+    /// than any remaining one stops the loop (0.72, the calibrated value of the raw score 0.2).
     pub scale_confidence: f64,
 }
 
@@ -65,8 +66,8 @@ impl Default for QueryOptions {
             max_keypoints: 4000,
             border_px: 8.0,
             fov_hypotheses_deg: vec![60.0, 40.0, 80.0],
-            accept_confidence: 0.5,
-            scale_confidence: 0.2,
+            accept_confidence: 0.96,
+            scale_confidence: 0.72,
         }
     }
 }
