@@ -61,7 +61,9 @@ pub struct Vec3 {
 /// What the phone knows besides the pixels.
 #[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
 pub struct Priors {
-    /// GPS fix.
+    /// GPS fix, with the GPS altitude as `height`: the Localizer takes the whole fix as the
+    /// camera centre of its first solve (an altitude tens of metres off is fine; a fix far
+    /// off in height only costs that solve, which then falls back to one without the fix).
     pub gps: GeoPosition,
     /// GPS horizontal accuracy, metres (one sigma).
     pub gps_accuracy_m: f64,

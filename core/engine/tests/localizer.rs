@@ -406,3 +406,17 @@ fn gps_anchor_localizes_at_ten_percent_inliers() {
     let (rot, pos, focal) = errors(&free, &t);
     assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
 }
+
+/// A GPS altitude 1500 m off (a missing altitude passed as 0 in the mountains): the anchored
+/// solve does not hold, and the unanchored one finds the true pose.
+#[test]
+fn a_wrong_gps_altitude_falls_back_to_the_unanchored_solve() {
+    let t = s::truth(47.0, 55.0);
+    let q = s::query(scene(), &t, 1, 0.5, usize::MAX);
+    let mut priors = gps_priors(&t);
+    priors.gps.height -= 1500.0;
+    let loc = expect_localized(localizer().localize_features(&q, &priors).unwrap());
+    assert_eq!(loc.solver, "P4pf");
+    let (rot, pos, focal) = errors(&loc, &t);
+    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+}

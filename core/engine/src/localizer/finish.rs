@@ -95,10 +95,15 @@ pub(crate) fn solve_and_refine(
             ..setup
         };
         let threshold = o.anchor_threshold_px * scale;
-        if let Ok(solved) = run.solve_once(anchor_corr, &anchored, threshold, true, timings)?
-            && !gps_contradicted(&pack.local_frame().ecef_from_enu(&solved.0.pose.center()), priors)
-        {
-            return Ok(Ok(solved));
+        if let Ok(solved) = run.solve_once(anchor_corr, &anchored, threshold, true, timings)? {
+            let centre = pack.local_frame().ecef_from_enu(&solved.0.pose.center());
+            // Off the fix horizontally, or vertically by more than three prior sigmas (a
+            // missing or wrong GPS altitude): the anchor did not hold.
+            let up = LocalFrame::new(priors.gps).enu_from_ecef(&centre).z;
+            let vertical_limit = (3.0 * anchored.centre_sigma_m).max(50.0);
+            if !gps_contradicted(&centre, priors) && up.abs() <= vertical_limit {
+                return Ok(Ok(solved));
+            }
         }
     }
     run.solve_once(corr, &setup, o.threshold_px * scale, false, timings)
