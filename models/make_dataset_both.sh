@@ -5,7 +5,9 @@
 # Same terrain split as models/make_dataset.sh: training on N44E005 and procedural seeds with
 # seed % 5 != 4; validation (held-out photo palette) on seeds 4, 9, 14. The second block
 # (pair seed 5) is the part of a larger run that was finished when training started; its
-# pair counts are what that run had written (8 pairs per shard).
+# pair counts are what that run had written (8 pairs per shard). The third block (procedural
+# seeds 12-21, pair seed 3) was added for stage 5 of the training (checkpoints/
+# lsar-desc-v1-stage5), not for the shipped model.
 set -euo pipefail
 out=${1:?output directory}
 lsar=${2:-lsar}
@@ -20,3 +22,4 @@ gen --dem "$hgt" --pairs 144 --seed 5
 gen --synth 0 --pairs 50 --seed 5
 gen --synth 1 --pairs 50 --seed 5
 gen --synth 2 --pairs 40 --seed 5
+for s in 12 13 15 16 17 18 20 21; do gen --synth $s --pairs 80 --seed 3; done
