@@ -273,11 +273,15 @@ fn distinct_inlier_keypoints(corr: &Correspondences, inliers: &[bool]) -> usize 
     pixels.len()
 }
 
+/// Shuffles of [`chance_consensus`]: the chance level is the largest of these, so that one
+/// lucky or unlucky permutation does not decide.
+const CHANCE_SHUFFLES: u64 = 3;
+
 /// The consensus that chance alone reaches: the same solve, with the same number of RANSAC
-/// samples, on the correspondences with their 3D points shuffled (a fixed permutation), so
-/// that the pixels and the points keep their spatial distributions but no longer correspond
-/// (the a-contrario idea of Moisan and Stival, IJCV 2004, measured instead of modelled).
-/// Returns the distinct query keypoints among its inliers.
+/// samples, on the correspondences with their 3D points shuffled, so that the pixels and the
+/// points keep their spatial distributions but no longer correspond (the a-contrario idea of
+/// Moisan and Stival, IJCV 2004, measured instead of modelled). Returns the most distinct
+/// query keypoints among the inliers over [`CHANCE_SHUFFLES`] fixed permutations.
 fn chance_consensus(
     corr: &Correspondences,
     setup: &SolveSetup,
@@ -286,17 +290,23 @@ fn chance_consensus(
 ) -> Result<usize> {
     use rand::SeedableRng;
     use rand::seq::SliceRandom;
-    let mut order: Vec<usize> = (0..corr.len()).collect();
-    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(setup.seed ^ 0x6e75_6c6c));
-    let shuffled = Correspondences {
-        pixels: corr.pixels.clone(),
-        points: order.iter().filter_map(|&i| corr.points.get(i).copied()).collect(),
-        distances: corr.distances.clone(),
-    };
-    let null_setup = SolveSetup { min_inliers: 1, max_iterations: iterations.max(1), ..*setup };
-    Ok(match pose::solve(&shuffled, &null_setup, threshold)? {
-        Ok(est) => distinct_inlier_keypoints(&shuffled, &est.inlier_mask),
-        Err(Reason::NoConsensus { inliers, .. }) => inliers,
-        Err(_) => 0,
-    })
+    let mut most = 0;
+    for k in 0..CHANCE_SHUFFLES {
+        let mut order: Vec<usize> = (0..corr.len()).collect();
+        let seed = setup.seed ^ 0x6e75_6c6c ^ k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+        let shuffled = Correspondences {
+            pixels: corr.pixels.clone(),
+            points: order.iter().filter_map(|&i| corr.points.get(i).copied()).collect(),
+            distances: corr.distances.clone(),
+        };
+        let null_setup = SolveSetup { min_inliers: 1, max_iterations: iterations.max(1), ..*setup };
+        let found = match pose::solve(&shuffled, &null_setup, threshold)? {
+            Ok(est) => distinct_inlier_keypoints(&shuffled, &est.inlier_mask),
+            Err(Reason::NoConsensus { inliers, .. }) => inliers,
+            Err(_) => 0,
+        };
+        most = most.max(found);
+    }
+    Ok(most)
 }
