@@ -420,3 +420,19 @@ fn a_wrong_gps_altitude_falls_back_to_the_unanchored_solve() {
     let (rot, pos, focal) = errors(&loc, &t);
     assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
 }
+
+/// One inlier among 3000 random keypoints: every consensus is chance. The anchored solve's
+/// comparison with shuffled correspondences refuses it; without that comparison (ratio 0)
+/// the same search accepts a pose.
+#[test]
+fn chance_consensus_is_refused() {
+    let t = s::truth(47.0, 55.0);
+    let q = s::query(scene(), &t, 23, 3000.0, 1);
+    let out = localizer().localize_features(&q, &gps_priors(&t)).unwrap();
+    let lax = LocalizerOptions { anchor_chance_ratio: 0.0, ..LocalizerOptions::default() };
+    let without = localizer().with_options(lax).localize_features(&q, &gps_priors(&t)).unwrap();
+    assert!(out.is_err(), "{:?}", out.map(|l| errors(&l, &t)));
+    // The control: the search alone finds a (wrong) consensus here, so the check is what
+    // refuses it.
+    assert!(without.is_ok_and(|l| errors(&l, &t).0 > 5.0));
+}
