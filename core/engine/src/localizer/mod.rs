@@ -334,12 +334,20 @@ impl Localizer {
             anchor_corr.as_ref().unwrap_or(&corr),
             timings,
         )?;
-        let (est, correspondences, threshold) = match solved {
+        let (est, correspondences, threshold, evidence) = match solved {
             Ok(s) => s,
             Err(reason) => return fail(reason, timings),
         };
-        let mut loc =
-            finish::localization(pack, features, priors, &est, correspondences, threshold, o)?;
+        let mut loc = finish::localization(
+            pack,
+            features,
+            priors,
+            &est,
+            correspondences,
+            threshold,
+            evidence,
+            o,
+        )?;
         loc.views = top_views;
         loc.pack = pack_index;
         loc.timings_ms = *timings;

@@ -189,7 +189,8 @@ pub const RAW_SCORE_AT_0_8: f64 = 0.25;
 /// Confidence in [0, 1) from the final solve. A raw score is the product of
 /// - an inlier-count term `1 - exp(-(n - n_min) / 30)` (0 at the minimum count),
 /// - an inlier-ratio term `min(1, ratio / 0.3)` (wrong poses explain few matches),
-/// - a residual term `1 / (1 + (rmse / (threshold / 2))^2)`;
+/// - a residual term `1 / (1 + (rmse / (threshold / 2))^2)`,
+/// - the evidence of an anchored consensus against chance, in [0, 1] (1 otherwise);
 ///
 /// it is calibrated as `1 - 0.2^(raw / RAW_SCORE_AT_0_8)` (0 at 0, 0.8 at
 /// [`RAW_SCORE_AT_0_8`], monotone), then halved when a prior is contradicted. The
@@ -201,6 +202,7 @@ pub fn confidence(
     correspondences: usize,
     rmse_px: f64,
     threshold_px: f64,
+    evidence: f64,
     contradicts_prior: bool,
 ) -> f64 {
     #[allow(clippy::cast_precision_loss)]
@@ -210,7 +212,7 @@ pub fn confidence(
     let ratio = (inliers as f64 / correspondences.max(1) as f64 / 0.3).min(1.0);
     let e = rmse_px / (threshold_px / 2.0).max(1e-9);
     let residual = 1.0 / (1.0 + e * e);
-    let raw = count * ratio * residual;
+    let raw = count * ratio * residual * evidence.clamp(0.0, 1.0);
     let calibrated = 1.0 - 0.2f64.powf(raw / RAW_SCORE_AT_0_8);
     let prior = if contradicts_prior { 0.5 } else { 1.0 };
     let c = calibrated * prior;
@@ -223,22 +225,25 @@ mod tests {
 
     #[test]
     fn confidence_is_monotone_and_bounded() {
-        let base = confidence(200, 12, 400, 1.0, 8.0, false);
+        let base = confidence(200, 12, 400, 1.0, 8.0, 1.0, false);
         assert!(base > 0.7 && base <= 1.0, "{base}");
-        assert!(confidence(30, 12, 400, 1.0, 8.0, false) < base);
-        assert!(confidence(200, 12, 4000, 1.0, 8.0, false) < base);
-        assert!(confidence(200, 12, 400, 4.0, 8.0, false) < base);
-        assert!(confidence(200, 12, 400, 1.0, 8.0, true) < base);
-        assert_eq!(confidence(12, 12, 400, 1.0, 8.0, false), 0.0);
-        assert_eq!(confidence(200, 12, 400, f64::NAN, 8.0, false), 0.0);
+        assert!(confidence(30, 12, 400, 1.0, 8.0, 1.0, false) < base);
+        assert!(confidence(200, 12, 4000, 1.0, 8.0, 1.0, false) < base);
+        assert!(confidence(200, 12, 400, 4.0, 8.0, 1.0, false) < base);
+        assert!(confidence(200, 12, 400, 1.0, 8.0, 1.0, true) < base);
+        assert_eq!(confidence(12, 12, 400, 1.0, 8.0, 1.0, false), 0.0);
+        // Weaker evidence against chance, lower confidence; none, zero.
+        assert!(confidence(200, 12, 400, 1.0, 8.0, 0.5, false) < base);
+        assert_eq!(confidence(200, 12, 400, 1.0, 8.0, 0.0, false), 0.0);
+        assert_eq!(confidence(200, 12, 400, f64::NAN, 8.0, 1.0, false), 0.0);
         // The calibration: 0.8 at the fitted raw score. 112 inliers of 140, rmse 0: count
         // 1 - e^-(100/30) = 0.9643, ratio 1, residual 1.
-        let c = confidence(112, 12, 140, 0.0, 8.0, false);
+        let c = confidence(112, 12, 140, 0.0, 8.0, 1.0, false);
         let raw = 1.0 - (-100.0f64 / 30.0).exp();
         assert!((c - (1.0 - 0.2f64.powf(raw / RAW_SCORE_AT_0_8))).abs() < 1e-12, "{c}");
         assert!(c > 0.99 && c < 1.0);
         // A contradicted prior halves the calibrated value.
-        let half = confidence(112, 12, 140, 0.0, 8.0, true);
+        let half = confidence(112, 12, 140, 0.0, 8.0, 1.0, true);
         assert!((half - c / 2.0).abs() < 1e-12);
     }
 
