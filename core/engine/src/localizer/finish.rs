@@ -188,12 +188,11 @@ pub(crate) fn localization(
     pack: &PackReader,
     features: &QueryFeatures,
     priors: &Priors,
-    est: &AbsolutePoseEstimate,
-    correspondences: usize,
-    threshold_px: f64,
-    evidence: f64,
+    solved: &Solved,
     o: &LocalizerOptions,
 ) -> Result<Localization> {
+    let (est, correspondences, threshold_px, evidence) = solved;
+    let (correspondences, threshold_px, evidence) = (*correspondences, *threshold_px, *evidence);
     let pose = CameraPose::new(est.cam_from_world).frame_to_ecef(&pack.local_frame());
     let camera = est.camera;
     let camera_json = CameraJson::from_parts(&camera, &pose, JsonFrame::Ecef);

@@ -334,20 +334,11 @@ impl Localizer {
             anchor_corr.as_ref().unwrap_or(&corr),
             timings,
         )?;
-        let (est, correspondences, threshold, evidence) = match solved {
+        let solved = match solved {
             Ok(s) => s,
             Err(reason) => return fail(reason, timings),
         };
-        let mut loc = finish::localization(
-            pack,
-            features,
-            priors,
-            &est,
-            correspondences,
-            threshold,
-            evidence,
-            o,
-        )?;
+        let mut loc = finish::localization(pack, features, priors, &solved, o)?;
         loc.views = top_views;
         loc.pack = pack_index;
         loc.timings_ms = *timings;
