@@ -7,7 +7,7 @@
 //! localized or the pose is clearly wrong.
 //!
 //! At the demo camera, all 20 photo seeds (5-24) localize with the embedded model
-//! (lsar-desc-v1) and 14 with the SIFT-like baseline (hidden `--descriptor sift`), measured
+//! (lsar-desc-v1) and 15 with the SIFT-like baseline (hidden `--descriptor sift`), measured
 //! with the GPS-anchored first solve (6 and 5 before it). The demo uses seed 24, which both
 //! localize (hidden `--photo-seed`). Hidden flags
 //! also vary the pack (`--views`, `--view-size`, `--grid`) and the query (`--height`,
