@@ -198,26 +198,11 @@ fn oracle_matching(
     views: &[u32],
     correct: &dyn Fn(usize, u32) -> bool,
 ) -> Result<(usize, usize)> {
-    let table = pack.descriptors();
-    let dim = table.dim();
-    let mut data = Vec::new();
-    let mut rows = Vec::new();
-    for &v in views {
-        let Some(view) = pack.views().get(v as usize) else { continue };
-        for k in view.first_keypoint..view.first_keypoint.saturating_add(view.keypoint_count) {
-            let start = data.len();
-            data.resize(start + dim, 0.0);
-            table
-                .row_into(k as usize, &mut data[start..])
-                .map_err(|e| EvalError::Pack { source: e })?;
-            rows.push(k);
-        }
-    }
+    let (rows, set) = view_descriptors(pack, views)?;
     if rows.is_empty() {
         return Ok((0, 0));
     }
     let core = |e: lsar_core::vision::VisionError| EvalError::Core { source: e.into() };
-    let set = Descriptors::new(dim, data).map_err(core)?;
     let matches = match_descriptors(&trace.features.descriptors, &set, &MatchOptions::default())
         .map_err(core)?;
     let good =
@@ -232,24 +217,18 @@ fn ranks_of_correct(
     trace: &Trace,
     correct: &dyn Fn(usize, u32) -> bool,
 ) -> Result<[usize; 4]> {
-    let table = pack.descriptors();
-    let dim = table.dim();
-    let mut rows: Vec<(u32, Vec<f32>)> = Vec::new();
-    for &v in &trace.top_views {
-        let Some(view) = pack.views().get(v as usize) else { continue };
-        for k in view.first_keypoint..view.first_keypoint.saturating_add(view.keypoint_count) {
-            let mut d = vec![0.0; dim];
-            table.row_into(k as usize, &mut d).map_err(|e| EvalError::Pack { source: e })?;
-            rows.push((k, d));
-        }
-    }
+    let (keypoints, set) = view_descriptors(pack, &trace.top_views)?;
     let mut counts = [0usize; 4];
     let query = &trace.features.descriptors;
     for qi in 0..query.len() {
         let Some(q) = query.row(qi) else { continue };
-        let mut dist: Vec<(f32, u32)> = rows
+        let mut dist: Vec<(f32, u32)> = keypoints
             .iter()
-            .map(|(k, d)| (q.iter().zip(d).map(|(a, b)| (a - b) * (a - b)).sum(), *k))
+            .enumerate()
+            .filter_map(|(j, &k)| {
+                let d = set.row(j)?;
+                Some((q.iter().zip(d).map(|(a, b)| (a - b) * (a - b)).sum(), k))
+            })
             .collect();
         let n = dist.len().min(10);
         if n == 0 {
@@ -267,4 +246,26 @@ fn ranks_of_correct(
         }
     }
     Ok(counts)
+}
+
+/// The pack keypoints of `views` and their descriptors, decoded to f32, in view order.
+fn view_descriptors(pack: &PackReader, views: &[u32]) -> Result<(Vec<u32>, Descriptors)> {
+    let table = pack.descriptors();
+    let dim = table.dim();
+    let mut data = Vec::new();
+    let mut keypoints = Vec::new();
+    for &v in views {
+        let Some(view) = pack.views().get(v as usize) else { continue };
+        for k in view.first_keypoint..view.first_keypoint.saturating_add(view.keypoint_count) {
+            let start = data.len();
+            data.resize(start + dim, 0.0);
+            table
+                .row_into(k as usize, &mut data[start..])
+                .map_err(|e| EvalError::Pack { source: e })?;
+            keypoints.push(k);
+        }
+    }
+    let set =
+        Descriptors::new(dim.max(1), data).map_err(|e| EvalError::Core { source: e.into() })?;
+    Ok((keypoints, set))
 }

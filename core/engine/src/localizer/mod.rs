@@ -274,10 +274,7 @@ impl Localizer {
         let Some(pack) = self.packs.get(pack_index) else {
             return fail(Reason::OutsidePacks, timings);
         };
-        let query_half_fov = match &priors.fov {
-            Some(f) => f.hfov_deg / 2.0,
-            None => o.hfov_range_deg.1.min(features.patch_hfov_deg * 1.5) / 2.0,
-        };
+        let query_half_fov = self.query_half_fov(priors, features.patch_hfov_deg);
         let views =
             retrieval::candidate_views(pack, &viewpoints, priors.heading.as_ref(), query_half_fov)?;
         if views.is_empty() {
@@ -343,6 +340,15 @@ impl Localizer {
         loc.pack = pack_index;
         loc.timings_ms = *timings;
         Ok(Ok(loc))
+    }
+
+    /// Half the horizontal FOV the query may span, for selecting views by heading: the FOV
+    /// prior's, else 1.5 times the patch hypothesis (capped by the accepted range).
+    fn query_half_fov(&self, priors: &Priors, patch_hfov_deg: f64) -> f64 {
+        match &priors.fov {
+            Some(f) => f.hfov_deg / 2.0,
+            None => self.options.hfov_range_deg.1.min(patch_hfov_deg * 1.5) / 2.0,
+        }
     }
 
     /// The first pack covering the GPS fix that has viewpoints within the search radius

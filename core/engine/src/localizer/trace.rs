@@ -62,10 +62,7 @@ impl Localizer {
             return Ok(None);
         };
         let Some(pack) = self.packs.get(pack_index) else { return Ok(None) };
-        let half_fov = match &priors.fov {
-            Some(f) => f.hfov_deg / 2.0,
-            None => o.hfov_range_deg.1.min(hfov_deg * 1.5) / 2.0,
-        };
+        let half_fov = self.query_half_fov(priors, hfov_deg);
         let candidate_views =
             retrieval::candidate_views(pack, &viewpoints, priors.heading.as_ref(), half_fov)?;
         let set = retrieval::gather(pack, &candidate_views)?;
