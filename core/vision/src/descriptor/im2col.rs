@@ -7,6 +7,10 @@
 //! convolutional neural networks for document processing", IWFHR 2006) and `y = cols W^T`,
 //! all heavy work of both passes is matrix products (candle's gemm):
 //! `dW = dy^T cols`, `dcols = dy W`, and the input gradient is the scatter-add `col2im(dcols)`.
+//! The weight gradient's inner dimension is the number of output pixels of the batch (about
+//! a million in the first layer) and its outer sizes are the tiny `O x K*K*C` (16 x 27
+//! there); gemm parallelises over the outer sizes only, so [`ColsTimesWt`] sums it over row
+//! blocks, one per thread.
 //!
 //! Layout: activations are `N x H x W x C` (channels last), so each row of `cols` is `K`
 //! contiguous runs of `K * C` values and the layer output `N*OH*OW x O` is already the next
@@ -14,7 +18,8 @@
 //! `(ky * K + kx) * C + c`; the weight `O x I x K x K` (PyTorch's OIHW) is permuted to
 //! `O x K x K x I` to match. No padding; any stride.
 
-use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor, WithDType, bail};
+use candle_core::backend::BackendStorage;
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor, WithDType, bail};
 use rayon::prelude::*;
 
 /// Sizes of one convolution: input `n x h x w x c`, square kernel `k`, `stride`.
@@ -162,6 +167,74 @@ impl CustomOp1 for Col2Im {
     }
 }
 
+/// `cols W^T` for `cols` (`R x L`) and `W` (`O x L`): candle's matrix product forward, and a
+/// backward whose weight gradient `dy^T cols` is computed by [`at_b_blocked`].
+struct ColsTimesWt;
+
+impl CustomOp2 for ColsTimesWt {
+    fn name(&self) -> &'static str {
+        "lsar-cols-wt"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (r, l) = l1.shape().dims2()?;
+        let (o, lw) = l2.shape().dims2()?;
+        if l != lw {
+            bail!("cols W^T: cols {:?}, W {:?}", l1.shape(), l2.shape())
+        }
+        let y = s1.matmul(s2, (1, r, o, l), l1, &l2.transpose(0, 1)?)?;
+        Ok((y, Shape::from((r, o))))
+    }
+
+    fn bwd(
+        &self,
+        cols: &Tensor,
+        w: &Tensor,
+        _: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+        let grad = grad.contiguous()?;
+        let dcols = if cols.track_op() { Some(grad.matmul(w)?) } else { None };
+        let dw = if w.track_op() {
+            let per = cols.dim(0)?.div_ceil(rayon::current_num_threads().max(1));
+            Some(at_b_blocked(&grad, cols, per.max(MIN_BLOCK_ROWS))?)
+        } else {
+            None
+        };
+        Ok((dcols, dw))
+    }
+}
+
+/// Rows below which a block of [`at_b_blocked`] is not split further (a block's product must
+/// outweigh its `O x L` partial sum).
+const MIN_BLOCK_ROWS: usize = 4096;
+
+/// `a^T b` for `a` (`R x O`) and `b` (`R x L`) with large `R`: the rows are cut into blocks
+/// of `per` rows (the last one shorter), each block's `O x L` product runs as its own rayon
+/// task, and the partial products are summed.
+fn at_b_blocked(a: &Tensor, b: &Tensor, per: usize) -> candle_core::Result<Tensor> {
+    let r = a.dim(0)?;
+    let per = per.max(1);
+    let blocks = r.div_ceil(per);
+    if blocks <= 1 {
+        return a.t()?.matmul(b);
+    }
+    let parts = (0..blocks)
+        .into_par_iter()
+        .map(|i| {
+            let (start, len) = (i * per, per.min(r - i * per));
+            a.narrow(0, start, len)?.t()?.matmul(&b.narrow(0, start, len)?)
+        })
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    Tensor::stack(&parts, 0)?.sum(0)
+}
+
 /// Unpadded 2D convolution of a channels-last input (`N x H x W x C`, f32 or f64, on the
 /// CPU) with an OIHW `weight` (`O x C x K x K`) and optional `bias` (`O`), as im2col and a
 /// matrix product; returns `N x OH x OW x O`. Differentiable in `x`, `weight` and `bias`.
@@ -183,10 +256,32 @@ pub fn conv2d_nhwc(
     let g = Geometry { n, h, w, c, k: kh, stride };
     let cols = x.contiguous()?.apply_op1(Im2Col(g))?;
     let wf = weight.permute((0, 2, 3, 1))?.reshape((o, g.row_len()))?;
-    let y = cols.matmul(&wf.t()?)?;
+    let y = cols.apply_op2(&wf, ColsTimesWt)?;
     let y = match bias {
         Some(b) => y.broadcast_add(b)?,
         None => y,
     };
     y.reshape((n, g.out_h(), g.out_w(), o))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use candle_core::Device;
+
+    #[test]
+    fn blocked_product_equals_one_product() {
+        let dev = Device::Cpu;
+        // 1001 rows: one row per block, 11 blocks (the last one short), and one block.
+        let a = Tensor::randn(0f64, 1.0, (1001, 5), &dev).unwrap();
+        let b = Tensor::randn(0f64, 1.0, (1001, 7), &dev).unwrap();
+        let one = a.t().unwrap().matmul(&b).unwrap();
+        for per in [1, 100, 5000] {
+            let blocked = at_b_blocked(&a, &b, per).unwrap();
+            assert_eq!(blocked.dims(), &[5, 7]);
+            let diff = (&blocked - &one).unwrap().abs().unwrap().max_all().unwrap();
+            assert!(diff.to_scalar::<f64>().unwrap() < 1e-10, "{per} rows per block");
+        }
+    }
 }
