@@ -7,7 +7,8 @@
 # (pair seed 5) is the part of a larger run that was finished when training started; its
 # pair counts are what that run had written (8 pairs per shard). The third block (procedural
 # seeds 12-21, pair seed 3) was added for stage 5 of the training (checkpoints/
-# lsar-desc-v1-stage5), not for the shipped model.
+# lsar-desc-v1-stage5), not for the shipped model. The fourth and fifth blocks (procedural
+# seeds 22-79 and 80-139, 40 pairs each, pair seed 3) were added for stages 6 and 7.
 set -euo pipefail
 out=${1:?output directory}
 lsar=${2:-lsar}
@@ -23,3 +24,4 @@ gen --synth 0 --pairs 50 --seed 5
 gen --synth 1 --pairs 50 --seed 5
 gen --synth 2 --pairs 40 --seed 5
 for s in 12 13 15 16 17 18 20 21; do gen --synth $s --pairs 80 --seed 3; done
+for s in $(seq 22 139); do [ $((s % 5)) -ne 4 ] && gen --synth "$s" --pairs 40 --seed 3; done
