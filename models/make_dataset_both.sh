@@ -25,3 +25,6 @@ gen --synth 1 --pairs 50 --seed 5
 gen --synth 2 --pairs 40 --seed 5
 for s in 12 13 15 16 17 18 20 21; do gen --synth $s --pairs 80 --seed 3; done
 for s in $(seq 22 139); do [ $((s % 5)) -ne 4 ] && gen --synth "$s" --pairs 40 --seed 3; done
+# The stage-8 candidate (checkpoints/lsar-desc-v1/stage8-candidate.safetensors, not shipped)
+# also used seeds 140-199 and left out seeds 22-79 (memory):
+# for s in $(seq 140 199); do [ $((s % 5)) -ne 4 ] && gen --synth "$s" --pairs 40 --seed 3; done
