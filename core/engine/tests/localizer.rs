@@ -76,6 +76,12 @@ fn errors(loc: &Localization, t: &s::Truth) -> (f64, f64, f64) {
     (rot, pos, focal)
 }
 
+/// The pose within 0.1 degrees and 30 m, the focal within 1 %.
+fn assert_accurate(loc: &Localization, t: &s::Truth) {
+    let (rot, pos, focal) = errors(loc, t);
+    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+}
+
 #[test]
 fn recovers_pose_and_focal_without_priors() {
     let t = s::truth(47.0, 55.0);
@@ -99,8 +105,7 @@ fn recovers_pose_and_focal_without_priors() {
     // Without the anchor: P4Pf, the same pose.
     let free = expect_localized(unanchored().localize_features(&q, &gps_priors(&t)).unwrap());
     assert_eq!(free.solver, "P4pf");
-    let (rot, pos, focal) = errors(&free, &t);
-    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+    assert_accurate(&free, &t);
     assert!(loc.contradicted_priors.is_empty(), "{:?}", loc.contradicted_priors);
     // The angles and the position in the camera JSON agree with the truth.
     let yaw = loc.camera_json.yaw_deg.unwrap();
@@ -124,8 +129,7 @@ fn heading_prior_restricts_views() {
     let mut priors = gps_priors(&t);
     priors.heading = Some(HeadingPrior { yaw_deg: 207.0, accuracy_deg: 8.0 });
     let found = expect_localized(loc.localize_features(&q, &priors).unwrap());
-    let (rot, pos, focal) = errors(&found, &t);
-    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+    assert_accurate(&found, &t);
     assert!(found.contradicted_priors.is_empty());
     // A compass pointing the opposite way leaves only views that cannot explain the photo.
     priors.heading = Some(HeadingPrior { yaw_deg: 20.0, accuracy_deg: 5.0 });
@@ -150,8 +154,7 @@ fn gravity_prior_uses_upright_solver() {
     priors.gravity_down_in_cam = Some([down.x, down.y, down.z]);
     let anchored = expect_localized(localizer().localize_features(&q, &priors).unwrap());
     assert_eq!(anchored.solver, "C2pf");
-    let (rot, pos, focal) = errors(&anchored, &t);
-    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+    assert_accurate(&anchored, &t);
     let loc = expect_localized(unanchored().localize_features(&q, &priors).unwrap());
     let (rot, pos, focal) = errors(&loc, &t);
     eprintln!("gravity: rot {rot:.4} deg, centre {pos:.2} m, focal {:.3} %", focal * 100.0);
@@ -339,8 +342,7 @@ fn rematching_adds_the_points_of_other_views() {
     assert!(visible > in_both + 30, "the query must straddle views: {in_both} of {visible}");
     assert!(found.inliers > in_both + 30, "{} inliers, {in_both} in the voted view", found.inliers);
     assert!(found.inliers as f64 > 0.95 * visible as f64, "{} of {visible}", found.inliers);
-    let (rot, pos, focal) = errors(&found, &t);
-    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+    assert_accurate(&found, &t);
 }
 
 #[test]
@@ -386,8 +388,7 @@ fn a_contradicted_gps_prior_is_reported_and_lowers_confidence() {
     // The anchored solve rejects a pose that far from the fix; the unanchored one finds the
     // honest pose.
     assert_eq!(found.solver, "P4pf");
-    let (rot, pos, focal) = errors(&found, &t);
-    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+    assert_accurate(&found, &t);
 }
 
 /// Nine outliers per inlier and 60 inliers: the GPS-anchored 2-point solve finds the pose
@@ -400,11 +401,9 @@ fn gps_anchor_localizes_at_ten_percent_inliers() {
     let q = s::query(scene(), &t, 11, 9.0, 60);
     let anchored = expect_localized(localizer().localize_features(&q, &gps_priors(&t)).unwrap());
     assert_eq!(anchored.solver, "C2pf");
-    let (rot, pos, focal) = errors(&anchored, &t);
-    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+    assert_accurate(&anchored, &t);
     let free = expect_localized(unanchored().localize_features(&q, &gps_priors(&t)).unwrap());
-    let (rot, pos, focal) = errors(&free, &t);
-    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+    assert_accurate(&free, &t);
 }
 
 /// A GPS altitude 1500 m off (a missing altitude passed as 0 in the mountains): the anchored
@@ -417,8 +416,7 @@ fn a_wrong_gps_altitude_falls_back_to_the_unanchored_solve() {
     priors.gps.height -= 1500.0;
     let loc = expect_localized(localizer().localize_features(&q, &priors).unwrap());
     assert_eq!(loc.solver, "P4pf");
-    let (rot, pos, focal) = errors(&loc, &t);
-    assert!(rot < 0.1 && pos < 30.0 && focal < 0.01, "{rot} {pos} {focal}");
+    assert_accurate(&loc, &t);
 }
 
 /// One inlier among 3000 random keypoints: every consensus is chance. The anchored solve's
