@@ -60,6 +60,38 @@ fn dataset_loads_by_split_with_absolute_points() {
 }
 
 #[test]
+fn dataset_keeps_only_the_sets_asked_for() {
+    let dir = std::env::temp_dir().join(format!("lsar-train-sets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    write_shard(&dir.join("0.safetensors"), &shard(5, Split::Train, 0)).unwrap();
+    write_shard(&dir.join("1.safetensors"), &shard(6, Split::Train, 2)).unwrap();
+    let all = PairDataset::load_dir(&dir, Split::Train).unwrap();
+    let cross = PairDataset::load_dir_sets(&dir, Split::Train, &PatchSet::CROSS).unwrap();
+    assert_eq!(cross.len(), all.len());
+    assert_eq!(cross.tags(), all.tags());
+    let dev = candle_core::Device::Cpu;
+    for set in PatchSet::CROSS {
+        assert!(cross.has_set(set));
+        for i in 0..all.len() {
+            assert_eq!(cross.patch(set, i), all.patch(set, i));
+        }
+        let (a, c) =
+            (all.batch(set, &[1, 9], &dev).unwrap(), cross.batch(set, &[1, 9], &dev).unwrap());
+        assert_eq!(
+            a.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            c.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+        );
+    }
+    for set in [PatchSet::RenderA, PatchSet::PhotoB] {
+        assert!(!cross.has_set(set) && all.has_set(set));
+        assert_eq!(cross.patch(set, 0), None);
+        let err = cross.batch(set, &[0], &dev).unwrap_err().to_string();
+        assert!(err.contains("not loaded"), "{err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn bad_shards_are_refused() {
     let s = shard(2, Split::Train, 0);
     let mut bytes = shard_to_bytes(&s).unwrap();

@@ -99,6 +99,10 @@ pub struct EvalArgs {
     /// Most query keypoints kept, strongest first (default: the library's).
     #[arg(long)]
     query_max_keypoints: Option<usize>,
+    /// FOV hypotheses (degrees, comma separated) tried in order when the FOV is unknown
+    /// (default: the library's).
+    #[arg(long, value_delimiter = ',')]
+    fov_hypotheses: Option<Vec<f64>>,
     /// Views the Localizer matches in full after voting (default: the library's).
     #[arg(long)]
     top_views: Option<usize>,
@@ -119,6 +123,10 @@ pub struct EvalArgs {
     /// per-query result. Slower; for finding which stage loses queries.
     #[arg(long)]
     diagnose: bool,
+    /// Also write each query's photo-like image to this folder (`query-NNN.png`, NNN the
+    /// query index of the report), to look at the queries that fail.
+    #[arg(long)]
+    save_queries: Option<PathBuf>,
 }
 
 fn descriptors(args: &EvalArgs) -> anyhow::Result<Vec<(String, DescriptorChoice)>> {
@@ -203,6 +211,9 @@ fn localizer_options(args: &EvalArgs) -> lsar_core::LocalizerOptions {
     if let Some(n) = args.query_max_keypoints {
         o.query.max_keypoints = n;
     }
+    if let Some(h) = &args.fov_hypotheses {
+        o.query.fov_hypotheses_deg.clone_from(h);
+    }
     o
 }
 
@@ -230,6 +241,7 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
         cache_dir: args.cache.clone(),
         localizer: localizer_options(args),
         diagnose: args.diagnose,
+        save_queries: args.save_queries.clone(),
     };
     let (mut report, series) = run(&model, &config)?;
     report["seconds"] = json!(t0.elapsed().as_secs_f64());

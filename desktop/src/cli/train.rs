@@ -9,7 +9,7 @@ use anyhow::Context;
 use candle_core::{DType, Device};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use lsar_desktop::dataset::{PairDataset, Split};
+use lsar_desktop::dataset::{PairDataset, PatchSet, Split};
 use lsar_desktop::train::adam::AdamConfig;
 use lsar_desktop::train::checkpoint::{load_checkpoint, save_checkpoint};
 use lsar_desktop::train::loss::LossConfig;
@@ -182,10 +182,12 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
             Device::new_cuda(0).context("CUDA device 0 (build with candle's cuda feature)")?
         }
     };
-    let train = PairDataset::load_dir(&data, Split::Train)
+    // Only the patch sets the loss reads are held in memory (half the bytes without --aux).
+    let sets: &[PatchSet] = if a.aux { &PatchSet::ALL } else { &PatchSet::CROSS };
+    let train = PairDataset::load_dir_sets(&data, Split::Train, sets)
         .with_context(|| format!("training shards in {}", data.display()))?;
     let val_dir = a.val_data.clone().unwrap_or_else(|| data.clone());
-    let val = match PairDataset::load_dir(&val_dir, Split::Val) {
+    let val = match PairDataset::load_dir_sets(&val_dir, Split::Val, &PatchSet::CROSS) {
         Ok(v) => Some(v),
         Err(e) => {
             eprintln!("warning: no validation data ({e}); training without validation");

@@ -42,15 +42,48 @@ pub enum PatchSet {
     PhotoB,
 }
 
-/// All samples of some shards, in memory.
-#[derive(Debug, Clone, Default)]
+impl PatchSet {
+    /// All four sets, in shard order.
+    pub const ALL: [Self; 4] = [Self::PhotoA, Self::RenderB, Self::RenderA, Self::PhotoB];
+    /// The sets of the cross-domain loss and of validation (photo A against render B).
+    pub const CROSS: [Self; 2] = [Self::PhotoA, Self::RenderB];
+
+    fn index(self) -> usize {
+        match self {
+            Self::PhotoA => 0,
+            Self::RenderB => 1,
+            Self::RenderA => 2,
+            Self::PhotoB => 3,
+        }
+    }
+}
+
+/// All samples of some shards, in memory: the patch sets asked for (each is 12 KB per
+/// sample at 64 px, so a run that does not use the auxiliary sets holds half the bytes).
+#[derive(Debug, Clone)]
 pub struct PairDataset {
     patch_size: usize,
     sets: [Vec<u8>; 4],
+    kept: [bool; 4],
     tags: Vec<PointTag>,
 }
 
+impl Default for PairDataset {
+    fn default() -> Self {
+        Self::with_sets(&PatchSet::ALL)
+    }
+}
+
 impl PairDataset {
+    /// An empty dataset that keeps only the patch sets `keep` of the shards appended.
+    pub fn with_sets(keep: &[PatchSet]) -> Self {
+        let mut kept = [false; 4];
+        for s in keep {
+            kept[s.index()] = true;
+        }
+        Self { patch_size: 0, sets: Default::default(), kept, tags: Vec::new() }
+    }
+
     /// Concatenates shards (all must share one patch size).
     ///
     /// # Errors
@@ -76,8 +109,10 @@ impl PairDataset {
             return Err(DatasetError::Format { reason: "mixed patch sizes".into() });
         }
         let src = [&sh.photo_a, &sh.render_b, &sh.render_a, &sh.photo_b];
-        for (dst, s) in self.sets.iter_mut().zip(src) {
-            dst.extend_from_slice(s);
+        for ((dst, s), keep) in self.sets.iter_mut().zip(src).zip(self.kept) {
+            if keep {
+                dst.extend_from_slice(s);
+            }
         }
         let o = sh.origin_ecef;
         self.tags.extend(sh.points.iter().map(|p| PointTag {
@@ -88,12 +123,20 @@ impl PairDataset {
     }
 
     /// Loads every `*.safetensors` shard of `split` in `dir` (sorted by file name), one
-    /// shard in memory at a time besides the samples.
+    /// shard in memory at a time besides the samples, with all four patch sets.
     ///
     /// # Errors
     /// I/O and shard errors; [`DatasetError::Empty`] when no sample of the split is found.
     pub fn load_dir(dir: &Path, split: Split) -> Result<Self> {
-        let mut data = Self::default();
+        Self::load_dir_sets(dir, split, &PatchSet::ALL)
+    }
+
+    /// [`Self::load_dir`] keeping only the patch sets `keep`.
+    ///
+    /// # Errors
+    /// As [`Self::load_dir`].
+    pub fn load_dir_sets(dir: &Path, split: Split, keep: &[PatchSet]) -> Result<Self> {
+        let mut data = Self::with_sets(keep);
         for p in shard_paths(dir)? {
             let meta = read_shard_metadata(&p)?;
             if meta.get("split").map(String::as_str) == Some(split.as_str()) {
@@ -126,27 +169,28 @@ impl PairDataset {
         &self.tags
     }
 
-    fn set(&self, set: PatchSet) -> &[u8] {
-        let k = match set {
-            PatchSet::PhotoA => 0,
-            PatchSet::RenderB => 1,
-            PatchSet::RenderA => 2,
-            PatchSet::PhotoB => 3,
-        };
-        &self.sets[k]
+    /// Whether the patch set `set` was loaded.
+    pub fn has_set(&self, set: PatchSet) -> bool {
+        self.kept[set.index()]
     }
 
-    /// The bytes of one patch (`3 x S x S`), `None` past the end.
+    /// The bytes of one patch (`3 x S x S`), `None` past the end or for a set not loaded.
     pub fn patch(&self, set: PatchSet, i: usize) -> Option<&[u8]> {
         let per = 3 * self.patch_size * self.patch_size;
-        self.set(set).get(i * per..(i + 1) * per)
+        self.sets[set.index()].get(i * per..(i + 1) * per)
     }
 
     /// The patches of the given samples as an `F32` tensor `n x 3 x S x S` in `[0, 1]`.
     ///
     /// # Errors
-    /// [`DatasetError::InvalidParameter`] for an index past the end.
+    /// [`DatasetError::InvalidParameter`] for an index past the end or a set not loaded.
     pub fn batch(&self, set: PatchSet, idx: &[usize], device: &Device) -> Result<Tensor> {
+        if !self.has_set(set) {
+            return Err(DatasetError::InvalidParameter {
+                name: "patch set",
+                reason: format!("{set:?} was not loaded"),
+            });
+        }
         let s = self.patch_size;
         let mut v = Vec::with_capacity(idx.len() * 3 * s * s);
         for &i in idx {

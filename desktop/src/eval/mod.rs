@@ -65,6 +65,8 @@ pub struct EvalConfig {
     pub localizer: LocalizerOptions,
     /// Also trace each query and compare the stages with its true pose ([`diagnose`]).
     pub diagnose: bool,
+    /// Folder for each query's image (`query-NNN.png`), if any.
+    pub save_queries: Option<PathBuf>,
 }
 
 /// Refuses procedural seeds that training may use.
@@ -199,6 +201,13 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
         let image = Image::from_u8(w, h, 3, q.view.colour.as_raw())
             .map_err(|e| EvalError::Core { source: e.into() })?;
         let priors = Priors::from_gps(q.gps, config.spec.gps_noise_m.max(5.0));
+        if let Some(dir) = &config.save_queries {
+            std::fs::create_dir_all(dir)?;
+            q.view
+                .colour
+                .save(dir.join(format!("query-{i:03}.png")))
+                .map_err(std::io::Error::other)?;
+        }
         let mut results = serde_json::Map::new();
         let mut line = format!("eval: query {i}:");
         for e in &mut entries {

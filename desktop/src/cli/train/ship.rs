@@ -8,7 +8,7 @@ use anyhow::Context;
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
 use clap::{Subcommand, ValueEnum};
-use lsar_desktop::dataset::{PairDataset, Split};
+use lsar_desktop::dataset::{PairDataset, PatchSet, Split};
 use lsar_desktop::train::checkpoint::read_state;
 use lsar_desktop::train::compare::{Contender, compare};
 use lsar_desktop::train::metrics::{MetricConfig, Metrics};
@@ -141,7 +141,7 @@ fn run_compare(
 ) -> anyhow::Result<()> {
     let dev = Device::Cpu;
     let cfg = Config::default();
-    let val = PairDataset::load_dir(data, Split::Val)
+    let val = PairDataset::load_dir_sets(data, Split::Val, &PatchSet::CROSS)
         .with_context(|| format!("validation shards in {}", data.display()))?;
     let idx = validation_indices(val.len(), val_samples, seed);
     let nets: Vec<(String, DescriptorNet)> = models
