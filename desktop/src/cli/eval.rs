@@ -78,6 +78,12 @@ pub struct EvalArgs {
     /// Pack builder profile.
     #[arg(long, value_enum, default_value = "default")]
     profile: EvalProfile,
+    /// Viewpoint grid spacing of the packs, metres (default: the profile's: 1000, tiny
+    /// 4000). Denser grids put viewpoints nearer the queries and make larger packs. Queries
+    /// are drawn inside the rectangle of the viewpoints, so a spacing that does not divide
+    /// the radius also moves the queries.
+    #[arg(long)]
+    spacing: Option<f64>,
     /// Query image size, pixels.
     #[arg(long, num_args = 2, value_names = ["W", "H"], default_values_t = [1024, 768])]
     size: Vec<u32>,
@@ -235,6 +241,7 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
             EvalProfile::Tiny => Profile::Tiny,
         },
         descriptors: choices,
+        spacing_m: args.spacing,
         queries: args.queries,
         seed: args.seed,
         spec: QuerySpec { size, gps_noise_m: args.gps_noise, ..QuerySpec::default() },

@@ -51,6 +51,8 @@ pub struct EvalConfig {
     pub bounds: Bounds,
     /// Pack builder profile (its viewpoint grid and views).
     pub profile: Profile,
+    /// Viewpoint grid spacing in metres instead of the profile's, if set.
+    pub spacing_m: Option<f64>,
     /// Descriptors to compare, by name.
     pub descriptors: Vec<(String, DescriptorChoice)>,
     /// Number of accepted queries.
@@ -152,6 +154,7 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
         terrain_key: &config.terrain_key,
         bounds: config.bounds,
         profile: config.profile,
+        spacing_m: config.spacing_m,
     };
     let mut entries = Vec::new();
     let mut pack_json = serde_json::Map::new();
@@ -293,6 +296,7 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
         "terrain": config.terrain_key,
         "bounds": { "south": b.south, "west": b.west, "north": b.north, "east": b.east },
         "profile": match config.profile { Profile::Default => "default", Profile::Tiny => "tiny" },
+        "spacing_m": config.spacing_m,
         "queries": config.queries,
         "seed": config.seed,
         "query_spec": {

@@ -32,6 +32,8 @@ pub struct PackSpec<'a> {
     pub bounds: Bounds,
     /// Builder profile (the viewpoint grid and view settings).
     pub profile: Profile,
+    /// Viewpoint grid spacing in metres instead of the profile's, if set.
+    pub spacing_m: Option<f64>,
 }
 
 fn profile_name(p: Profile) -> &'static str {
@@ -44,14 +46,19 @@ fn profile_name(p: Profile) -> &'static str {
 /// The cache key of a pack for a descriptor.
 pub fn pack_key(spec: &PackSpec<'_>, describer: &Describer) -> Value {
     let b = &spec.bounds;
-    json!({
+    let mut key = json!({
         "version": EVAL_PACK_VERSION,
         "terrain": spec.terrain_key,
         "bounds": [b.south, b.west, b.north, b.east],
         "profile": profile_name(spec.profile),
         "descriptor": describer.model().id,
         "model_sha256": describer.model().sha256_hex(),
-    })
+    });
+    // Only an override enters the key, so packs of the profile's own grid stay cached.
+    if let Some(s) = spec.spacing_m {
+        key["spacing_m"] = json!(s);
+    }
+    key
 }
 
 /// The cached pack's path in `dir` for a key.
@@ -86,6 +93,9 @@ pub fn ensure_pack(
     }
     std::fs::create_dir_all(dir)?;
     let mut config = BuildConfig::for_profile(spec.profile, "lsar-eval", spec.bounds);
+    if let Some(s) = spec.spacing_m {
+        config.spacing_m = s;
+    }
     config.created_unix_s = 0;
     config.extra.insert("eval_pack".into(), key);
     let named: Vec<PoiEntry> = Vec::new();
@@ -103,11 +113,14 @@ mod tests {
         let terrain = json!({ "synth_seed": 1000 });
         let bounds = Bounds { south: 46.4, west: 7.9, north: 46.6, east: 8.1 };
         let sift = Describer::load(&DescriptorChoice::Sift, None).unwrap_or_else(|e| panic!("{e}"));
-        let a =
-            pack_key(&PackSpec { terrain_key: &terrain, bounds, profile: Profile::Tiny }, &sift);
-        let b =
-            pack_key(&PackSpec { terrain_key: &terrain, bounds, profile: Profile::Default }, &sift);
+        let spec =
+            |profile, spacing_m| PackSpec { terrain_key: &terrain, bounds, profile, spacing_m };
+        let a = pack_key(&spec(Profile::Tiny, None), &sift);
+        let b = pack_key(&spec(Profile::Default, None), &sift);
         assert_ne!(a, b);
+        let c = pack_key(&spec(Profile::Default, Some(500.0)), &sift);
+        assert_ne!(b, c);
+        assert_eq!(c, pack_key(&spec(Profile::Default, Some(500.0)), &sift));
         let dir = Path::new("cache");
         assert_ne!(pack_path(dir, "sift", &a), pack_path(dir, "sift", &b));
         assert_eq!(pack_path(dir, "sift", &a), pack_path(dir, "sift", &a.clone()));
