@@ -78,6 +78,15 @@ pub struct EvalArgs {
     /// Pack builder profile.
     #[arg(long, value_enum, default_value = "default")]
     profile: EvalProfile,
+    /// Also give the Localizer each query's true FOV as an EXIF-like prior, as a phone
+    /// photo's focal length would (not part of the default run).
+    #[arg(long)]
+    fov_prior: bool,
+    /// Also give the Localizer each query's gravity direction, tilted by this one-sigma
+    /// noise per axis in degrees, as a phone's accelerometer would (not part of the default
+    /// run).
+    #[arg(long)]
+    gravity_prior: Option<f64>,
     /// Viewpoint grid spacing of the packs, metres (default: the profile's: 1000, tiny
     /// 4000). Denser grids put viewpoints nearer the queries and make larger packs. Queries
     /// are drawn inside the rectangle of the viewpoints, so a spacing that does not divide
@@ -226,6 +235,11 @@ fn localizer_options(args: &EvalArgs) -> lsar_core::LocalizerOptions {
 /// Runs `lsar eval`.
 pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
     let t0 = Instant::now();
+    if let Some(g) = args.gravity_prior
+        && !(g.is_finite() && g >= 0.0)
+    {
+        bail!("--gravity-prior must be a finite non-negative noise in degrees");
+    }
     let choices = descriptors(args)?;
     let (model, terrain_key, (lat, lon)) = terrain(args)?;
     let bounds: Bounds = bounds_around(lat, lon, args.radius)?;
@@ -244,7 +258,13 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
         spacing_m: args.spacing,
         queries: args.queries,
         seed: args.seed,
-        spec: QuerySpec { size, gps_noise_m: args.gps_noise, ..QuerySpec::default() },
+        spec: QuerySpec {
+            size,
+            gps_noise_m: args.gps_noise,
+            fov_prior: args.fov_prior,
+            gravity_sigma_deg: args.gravity_prior,
+            ..QuerySpec::default()
+        },
         cache_dir: args.cache.clone(),
         localizer: localizer_options(args),
         diagnose: args.diagnose,

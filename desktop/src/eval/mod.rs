@@ -27,7 +27,7 @@ use indicatif::ProgressBar;
 use lsar_core::localizer::Timings;
 use lsar_core::pack::{Bounds, PackReader};
 use lsar_core::vision::Image;
-use lsar_core::{DescriptorModel, Localizer, LocalizerOptions, Priors};
+use lsar_core::{DescriptorModel, Localizer, LocalizerOptions};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -203,7 +203,7 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
         let (w, h) = (q.view.colour.width() as usize, q.view.colour.height() as usize);
         let image = Image::from_u8(w, h, 3, q.view.colour.as_raw())
             .map_err(|e| EvalError::Core { source: e.into() })?;
-        let priors = Priors::from_gps(q.gps, config.spec.gps_noise_m.max(5.0));
+        let priors = queries::query_priors(&q.camera, q.gps, i, &config.spec, config.seed);
         if let Some(dir) = &config.save_queries {
             std::fs::create_dir_all(dir)?;
             q.view
@@ -307,7 +307,7 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
             "height_above_ground_m": [s.height_m.0, s.height_m.1],
             "gps_noise_m": s.gps_noise_m,
             "gps_vertical_noise_m": s.gps_noise_m * queries::VERTICAL_NOISE_RATIO,
-            "priors": "GPS only (position with horizontal and vertical noise, accuracy = max(gps_noise, 5 m)); no heading, no FOV",
+            "priors": queries::priors_description(s),
             "appearance": format!("renderer photo style, held-out palette {HELD_OUT_PALETTE} (never used in training)"),
         },
         "rejection_rule": {

@@ -12,9 +12,10 @@
 //! image (mostly sky), or when the median depth of its terrain pixels is below
 //! [`MIN_MEDIAN_DEPTH_M`] (the view is blocked by a nearby slope and shows no landscape).
 
-use lsar_core::geometry::{Camera, Geodetic};
+use lsar_core::geometry::{Camera, Geodetic, LocalFrame};
+use lsar_core::localizer::{FovPrior, FovSource, Priors};
 use lsar_core::pack::PackReader;
-use nalgebra::Vector3;
+use nalgebra::{Rotation3, Vector3};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -34,6 +35,8 @@ pub const MIN_MEDIAN_DEPTH_M: f64 = 500.0;
 pub const VERTICAL_NOISE_RATIO: f64 = 1.5;
 /// Seed offset of the vertical GPS noise stream.
 const VERTICAL_NOISE_STREAM: u64 = 0x7665_7274;
+/// Seed offset of the gravity noise stream.
+const GRAVITY_NOISE_STREAM: u64 = 0x6772_6176;
 /// Most draws per accepted query before giving up.
 const MAX_DRAWS_PER_QUERY: usize = 50;
 
@@ -53,6 +56,12 @@ pub struct QuerySpec {
     /// One-sigma GPS noise per horizontal axis, metres; the height gets
     /// [`VERTICAL_NOISE_RATIO`] times as much.
     pub gps_noise_m: f64,
+    /// Also give the true horizontal FOV as an EXIF-like prior (a phone photo's focal
+    /// length); off in the default run.
+    pub fov_prior: bool,
+    /// Also give the gravity direction in the camera, tilted by this one-sigma noise per
+    /// axis in degrees (a phone's accelerometer); off in the default run.
+    pub gravity_sigma_deg: Option<f64>,
 }
 
 impl Default for QuerySpec {
@@ -64,6 +73,8 @@ impl Default for QuerySpec {
             roll_deg: (-5.0, 5.0),
             height_m: (2.0, 50.0),
             gps_noise_m: 20.0,
+            fov_prior: false,
+            gravity_sigma_deg: None,
         }
     }
 }
@@ -198,7 +209,7 @@ pub fn draw_query(
             noise.y,
             gauss(&mut vertical) * spec.gps_noise_m * VERTICAL_NOISE_RATIO,
         );
-        let gps = lsar_core::geometry::LocalFrame::new(position).geodetic_from_enu(&noise);
+        let gps = LocalFrame::new(position).geodetic_from_enu(&noise);
         return Ok(Query {
             index,
             camera,
@@ -210,6 +221,53 @@ pub fn draw_query(
         });
     }
     Err(EvalError::TooManyRejections { query: index, draws: MAX_DRAWS_PER_QUERY })
+}
+
+/// The Localizer's priors for query `index` of a run with `seed`, taken by `camera`: the
+/// noisy GPS fix `gps` (accuracy `max(gps_noise, 5 m)`), and per `spec` the true FOV as an
+/// EXIF prior and the true gravity direction tilted by Gaussian noise (its own random
+/// stream: the poses and the GPS noise do not change with it).
+pub fn query_priors(
+    camera: &RenderCamera,
+    gps: Geodetic,
+    index: usize,
+    spec: &QuerySpec,
+    seed: u64,
+) -> Priors {
+    let mut priors = Priors::from_gps(gps, spec.gps_noise_m.max(5.0));
+    let k = &camera.intrinsics;
+    if spec.fov_prior {
+        priors.fov = Some(FovPrior::from_focal_px(k.width, k.focal_px, FovSource::Exif));
+    }
+    if let Some(sigma) = spec.gravity_sigma_deg {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ GRAVITY_NOISE_STREAM);
+        rng.set_stream(index as u64);
+        let tilt =
+            Vector3::new(gauss(&mut rng), gauss(&mut rng), gauss(&mut rng)) * sigma.to_radians();
+        let at = LocalFrame::new(camera.centre_geodetic());
+        let down = camera.pose.rotation() * (at.ecef_from_enu_rotation() * -Vector3::z());
+        let down = Rotation3::new(tilt) * down;
+        priors.gravity_down_in_cam = Some([down.x, down.y, down.z]);
+    }
+    priors
+}
+
+/// The `priors` line of the report for `spec`.
+pub fn priors_description(spec: &QuerySpec) -> String {
+    let mut s = String::from(
+        "GPS (position with horizontal and vertical noise, accuracy = max(gps_noise, 5 m))",
+    );
+    if spec.fov_prior {
+        s.push_str("; the true FOV as an EXIF prior");
+    }
+    if let Some(g) = spec.gravity_sigma_deg {
+        s.push_str(&format!("; gravity with {g} deg of noise per axis"));
+    }
+    s.push_str("; no heading");
+    if !spec.fov_prior {
+        s.push_str(", no FOV");
+    }
+    s
 }
 
 /// A standard normal sample (Box-Muller).
@@ -229,6 +287,35 @@ mod tests {
         for _ in 0..20 {
             assert_eq!(photo_palette(held_out_photo_seed(&mut rng)), HELD_OUT_PALETTE);
         }
+    }
+
+    #[test]
+    fn priors_hold_the_true_fov_and_gravity() {
+        let at = Geodetic::new(46.5, 8.0, 2000.0);
+        let k = Camera::from_hfov_deg(1024, 768, 50.0);
+        let camera = RenderCamera::from_angles(&at, 123.0, 10.0, 0.0, k);
+        let exact =
+            QuerySpec { fov_prior: true, gravity_sigma_deg: Some(0.0), ..QuerySpec::default() };
+        let p = query_priors(&camera, at, 3, &exact, 7);
+        let fov = p.fov.unwrap_or_else(|| panic!("no FOV prior"));
+        assert!((fov.hfov_deg - 50.0).abs() < 1e-9);
+        assert_eq!(fov.source, FovSource::Exif);
+        // Camera axes x right, y down, z forward: pitched up by 10 degrees, down is
+        // (0, cos 10, -sin 10).
+        let d = Vector3::from(p.gravity_down_in_cam.unwrap_or_else(|| panic!("no gravity")));
+        let want = Vector3::new(0.0, 10f64.to_radians().cos(), -10f64.to_radians().sin());
+        assert!((d - want).norm() < 1e-9, "{d:?}");
+        // Noise tilts it, the same way for the same query, and leaves the rest alone.
+        let noisy = QuerySpec { gravity_sigma_deg: Some(1.0), ..QuerySpec::default() };
+        let a = query_priors(&camera, at, 3, &noisy, 7);
+        let b = query_priors(&camera, at, 3, &noisy, 7);
+        assert_eq!(a, b);
+        assert!(a.fov.is_none());
+        let da = Vector3::from(a.gravity_down_in_cam.unwrap_or_else(|| panic!("no gravity")));
+        let angle = da.angle(&want).to_degrees();
+        assert!(angle > 1e-3 && angle < 6.0, "{angle}");
+        let plain = query_priors(&camera, at, 3, &QuerySpec::default(), 7);
+        assert!(plain.fov.is_none() && plain.gravity_down_in_cam.is_none());
     }
 
     #[test]
