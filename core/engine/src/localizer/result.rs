@@ -70,7 +70,7 @@ pub struct Localization {
     pub solver: String,
     /// Horizontal FOV (degrees) the query patches were cut with.
     pub patch_hfov_deg: f64,
-    /// Global pack view indices matched in full (after voting).
+    /// Global pack view indices matched in full, most votes first.
     pub views: Vec<u32>,
     /// Index of the pack (in the order given to the localizer) that was used.
     pub pack: usize,
