@@ -118,6 +118,9 @@ pub struct EvalArgs {
     /// (default: the library's).
     #[arg(long, value_delimiter = ',')]
     fov_hypotheses: Option<Vec<f64>>,
+    /// Nearest viewpoints whose views the Localizer votes over (default: the library's).
+    #[arg(long)]
+    max_viewpoints: Option<usize>,
     /// Views the Localizer matches in full after voting (default: the library's).
     #[arg(long)]
     top_views: Option<usize>,
@@ -213,6 +216,9 @@ fn localizer_options(args: &EvalArgs) -> lsar_core::LocalizerOptions {
     }
     if let Some(n) = args.top_views {
         o.top_views = n;
+    }
+    if let Some(n) = args.max_viewpoints {
+        o.max_viewpoints = n;
     }
     if let Some(n) = args.anchor_min_inliers {
         o.anchor_min_inliers = n;
