@@ -178,7 +178,11 @@ fn e2e_bad_input_is_a_typed_error() {
 }
 
 /// Real DEMs never agree exactly: the pack is built from the SRTM `.hgt` tile, the queries
-/// are rendered from the same data resampled to 90 m in UTM (the GeoTIFF).
+/// are rendered from the same data resampled to 90 m in UTM (the GeoTIFF). At least 3 of
+/// the 4 queries must localize, each within 2 degrees (the eval's success criterion: the
+/// resampling moves ridges by tens of metres) and the best within 0.5 degrees. Measured:
+/// 4 of 4 at 0.11-1.17 degrees with the query DoG in the pack views' doubled scale space,
+/// 1 of 4 in Lowe's.
 #[test]
 fn e2e_dem_mismatch_still_localizes() {
     let Some(data) = lsar_tests::shared_data_dir() else {
@@ -199,6 +203,7 @@ fn e2e_dem_mismatch_still_localizes() {
     let cameras = cameras_near_viewpoints(&query_model, &pack, 4);
     let localizer = Localizer::open(vec![pack], DescriptorModel::Sift).unwrap();
     let mut localized = 0;
+    let mut best = f64::INFINITY;
     for (i, truth) in cameras.into_iter().enumerate() {
         let q = render_query(&query_model, truth);
         let priors = Priors::from_gps(gps_offset(&q.truth, 20.0, -20.0), 30.0);
@@ -209,11 +214,13 @@ fn e2e_dem_mismatch_still_localizes() {
                     "DEM mismatch query {i}: rot {rot:.3} deg, centre {centre:.1} m, fov {fov:.3} deg, inliers {}",
                     found.inliers
                 );
-                assert!(rot < 1.0, "query {i}: rotation error {rot} deg");
+                assert!(rot < 2.0, "query {i}: rotation error {rot} deg");
                 localized += 1;
+                best = best.min(rot);
             }
             Err(n) => eprintln!("DEM mismatch query {i}: {n}"),
         }
     }
-    assert!(localized >= 1, "no query localized across the DEM mismatch");
+    assert!(localized >= 3, "{localized} of 4 queries localized across the DEM mismatch");
+    assert!(best < 0.5, "best rotation error {best} deg");
 }

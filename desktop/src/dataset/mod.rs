@@ -18,6 +18,7 @@ pub use error::{DatasetError, Result};
 pub use generate::{GenerateReport, GenerateSpec, check_split_consistency, generate};
 pub use pairs::{
     PairGenerator, PairParams, PairSamples, Sampling, pack_keypoints, photo_keypoints,
+    sampler_query_options,
 };
 pub use shard::{
     PairShard, SHARD_FORMAT, SHARD_VERSION, Split, read_shard, read_shard_metadata,

@@ -31,7 +31,7 @@ use rand_chacha::ChaCha8Rng;
 
 mod sampling;
 
-pub use sampling::{Sampling, pack_keypoints, photo_keypoints};
+pub use sampling::{Sampling, pack_keypoints, photo_keypoints, sampler_query_options};
 
 use super::error::Result;
 use super::policy::photo_seed_for;

@@ -39,7 +39,10 @@ pub enum Detector {
 pub struct QueryOptions {
     /// Longer side of the photo for detection, pixels (1024).
     pub max_side_px: usize,
-    /// Detector (DoG with contrast 0.01 by default).
+    /// Detector (DoG with contrast 0.01 in the doubled scale space of the pack views by
+    /// default: the same scale space on both sides finds more of the pack's keypoints; on
+    /// 250 `lsar eval` queries it localized 25 queries within 2 degrees that Lowe's scale
+    /// space did not, and lost 12, at about 1.4 times the query time).
     pub detector: Detector,
     /// Most keypoints kept (strongest first; 4000).
     pub max_keypoints: usize,
@@ -62,7 +65,7 @@ impl Default for QueryOptions {
     fn default() -> Self {
         Self {
             max_side_px: 1024,
-            detector: Detector::Dog { contrast_threshold: 0.01, doubled: false },
+            detector: Detector::Dog { contrast_threshold: 0.01, doubled: true },
             max_keypoints: 4000,
             border_px: 8.0,
             fov_hypotheses_deg: vec![60.0, 40.0, 80.0],

@@ -15,7 +15,7 @@
 //! because the pack detector finds 7-10 times as many keypoints on shaded relief.
 
 use image::RgbImage;
-use lsar_core::localizer::QueryOptions;
+use lsar_core::localizer::{Detector, QueryOptions};
 use lsar_vision::{Image, Keypoint};
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -48,9 +48,22 @@ impl Sampling {
     }
 }
 
-/// The Localizer's photo keypoints of `photo`, in `photo`'s pixels ((0, 0) = centre of the
-/// top-left pixel), strongest first: [`lsar_core::localizer::photo_keypoints`] itself, so
-/// the training patches follow the Localizer's detector settings.
+/// The photo detector of training samples: DoG at contrast 0.01 in Lowe's scale space, the
+/// Localizer's query detector when the shipped model's data was generated. The Localizer
+/// moved to the doubled scale space of the pack views afterwards (ARCHITECTURE.md); the
+/// pack-keypoint side of [`Sampling::Both`] already samples that scale space, and pinning
+/// this one keeps the recorded data recipes reproducible. A new recipe may switch it.
+pub fn sampler_query_options() -> QueryOptions {
+    QueryOptions {
+        detector: Detector::Dog { contrast_threshold: 0.01, doubled: false },
+        ..QueryOptions::default()
+    }
+}
+
+/// The photo keypoints of `photo` as the Localizer detects them, in `photo`'s pixels
+/// ((0, 0) = centre of the top-left pixel), strongest first:
+/// [`lsar_core::localizer::photo_keypoints`] itself with `options` (the sampler passes
+/// [`sampler_query_options`]).
 ///
 /// # Errors
 /// Detection errors (an image smaller than the scale space allows).
@@ -119,9 +132,9 @@ impl Candidates {
         let mut list: Vec<(Side, [f64; 2])> = match sampling {
             Sampling::Random => return Ok(Self::Random { left: per_pair * 8, width, height }),
             Sampling::Keypoints => {
-                unique(Side::A, photo_keypoints(photo, &QueryOptions::default())?).collect()
+                unique(Side::A, photo_keypoints(photo, &sampler_query_options())?).collect()
             }
-            Sampling::Both => unique(Side::A, photo_keypoints(photo, &QueryOptions::default())?)
+            Sampling::Both => unique(Side::A, photo_keypoints(photo, &sampler_query_options())?)
                 .chain(unique(Side::B, pack_keypoints(render_b.0, render_b.1)?))
                 .collect(),
         };
