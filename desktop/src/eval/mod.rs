@@ -197,6 +197,9 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
     let grid_pack = grid_pack.ok_or(EvalError::Invalid { what: "no descriptors" })?;
     let mut rejected = Rejections::default();
     let mut per_query = Vec::new();
+    if let Some(dir) = &config.save_queries {
+        std::fs::create_dir_all(dir)?;
+    }
     for i in 0..config.queries {
         let q =
             queries::draw_query(model, &grid_pack, &config.spec, config.seed, i, &mut rejected)?;
@@ -205,7 +208,6 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
             .map_err(|e| EvalError::Core { source: e.into() })?;
         let priors = queries::query_priors(&q.camera, q.gps, i, &config.spec, config.seed);
         if let Some(dir) = &config.save_queries {
-            std::fs::create_dir_all(dir)?;
             q.view
                 .colour
                 .save(dir.join(format!("query-{i:03}.png")))
