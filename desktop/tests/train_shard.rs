@@ -40,13 +40,22 @@ fn shard_round_trips_exactly() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A fresh temporary folder holding `shards` as `0.safetensors`, `1.safetensors`, ...
+fn shard_dir(name: &str, shards: &[PairShard]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lsar-train-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, s) in shards.iter().enumerate() {
+        write_shard(&dir.join(format!("{i}.safetensors")), s).unwrap();
+    }
+    dir
+}
+
 #[test]
 fn dataset_loads_by_split_with_absolute_points() {
-    let dir = std::env::temp_dir().join(format!("lsar-train-split-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    write_shard(&dir.join("0.safetensors"), &shard(5, Split::Train, 0)).unwrap();
-    write_shard(&dir.join("1.safetensors"), &shard(4, Split::Val, 1)).unwrap();
-    write_shard(&dir.join("2.safetensors"), &shard(6, Split::Train, 2)).unwrap();
+    let dir = shard_dir(
+        "split",
+        &[shard(5, Split::Train, 0), shard(4, Split::Val, 1), shard(6, Split::Train, 2)],
+    );
     let train = PairDataset::load_dir(&dir, Split::Train).unwrap();
     let val = PairDataset::load_dir(&dir, Split::Val).unwrap();
     assert_eq!((train.len(), val.len()), (11, 4));
@@ -61,10 +70,7 @@ fn dataset_loads_by_split_with_absolute_points() {
 
 #[test]
 fn dataset_keeps_only_the_sets_asked_for() {
-    let dir = std::env::temp_dir().join(format!("lsar-train-sets-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    write_shard(&dir.join("0.safetensors"), &shard(5, Split::Train, 0)).unwrap();
-    write_shard(&dir.join("1.safetensors"), &shard(6, Split::Train, 2)).unwrap();
+    let dir = shard_dir("sets", &[shard(5, Split::Train, 0), shard(6, Split::Train, 2)]);
     let all = PairDataset::load_dir(&dir, Split::Train).unwrap();
     let cross = PairDataset::load_dir_sets(&dir, Split::Train, &PatchSet::CROSS).unwrap();
     assert_eq!(cross.len(), all.len());
