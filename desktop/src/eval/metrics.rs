@@ -179,6 +179,46 @@ pub fn summarise(results: &[QueryErrors]) -> Summary {
     }
 }
 
+/// Lower edges of the median-terrain-depth bands of [`recall_by_depth`], metres; the last
+/// band is open. The first edge is the rejection rule's smallest median depth.
+pub const DEPTH_BANDS_M: [f64; 4] = [500.0, 1000.0, 2000.0, 4000.0];
+
+/// `recall_rot2deg_fov3pct` over the queries whose view's median terrain depth falls in one
+/// band: how the recall depends on how far the photographed terrain is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DepthBand {
+    /// Lower edge, metres (inclusive).
+    pub from_m: f64,
+    /// Upper edge, metres (exclusive; JSON null for the open last band).
+    pub to_m: Option<f64>,
+    /// Queries in the band.
+    pub queries: usize,
+    /// Their share within 2 degrees and 3 % of FOV (JSON null without queries).
+    pub recall_rot2deg_fov3pct: Option<f64>,
+}
+
+/// The recall per [`DEPTH_BANDS_M`] band; `median_depths_m[i]` belongs to `results[i]`.
+/// Depths below the first edge are counted in the first band.
+pub fn recall_by_depth(results: &[QueryErrors], median_depths_m: &[f64]) -> Vec<DepthBand> {
+    let n = DEPTH_BANDS_M.len();
+    (0..n)
+        .map(|b| {
+            let from_m = DEPTH_BANDS_M[b];
+            let to_m = DEPTH_BANDS_M.get(b + 1).copied();
+            let in_band: Vec<&QueryErrors> = results
+                .iter()
+                .zip(median_depths_m)
+                .filter(|&(_, &d)| (b == 0 || d >= from_m) && to_m.is_none_or(|t| d < t))
+                .map(|(r, _)| r)
+                .collect();
+            let good = in_band.iter().filter(|r| r.rot_deg < 2.0 && r.fov_rel < 0.03).count();
+            #[allow(clippy::cast_precision_loss)]
+            let recall = (!in_band.is_empty()).then(|| good as f64 / in_band.len() as f64);
+            DepthBand { from_m, to_m, queries: in_band.len(), recall_rot2deg_fov3pct: recall }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +274,26 @@ mod tests {
         assert!((s.calibration.share.unwrap_or(0.0) - 2.0 / 3.0).abs() < 1e-12);
         let none = summarise(&[ok(1.0, 0.0, 0.1)]);
         assert_eq!(none.calibration.share, None);
+    }
+
+    #[test]
+    fn recall_per_depth_band() {
+        let results = [
+            ok(0.5, 0.01, 0.9),         // 700 m: good
+            QueryErrors::failure(10.0), // 900 m
+            ok(1.0, 0.05, 0.9),         // 1000 m: FOV off, so not good
+            ok(0.2, 0.0, 0.9),          // 1999 m: good
+            ok(0.3, 0.0, 0.9),          // 9000 m: good
+            ok(3.0, 0.0, 0.9),          // 450 m (below the first edge): rotation off
+        ];
+        let depths = [700.0, 900.0, 1000.0, 1999.0, 9000.0, 450.0];
+        let bands = recall_by_depth(&results, &depths);
+        let got: Vec<(usize, Option<f64>)> =
+            bands.iter().map(|b| (b.queries, b.recall_rot2deg_fov3pct)).collect();
+        assert_eq!(got, vec![(3, Some(1.0 / 3.0)), (2, Some(0.5)), (0, None), (1, Some(1.0))]);
+        assert_eq!(bands[3].to_m, None);
+        assert_eq!(bands[1].to_m, Some(2000.0));
+        assert_eq!(bands.iter().map(|b| b.queries).sum::<usize>(), results.len());
     }
 
     #[test]

@@ -197,6 +197,7 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
     let grid_pack = grid_pack.ok_or(EvalError::Invalid { what: "no descriptors" })?;
     let mut rejected = Rejections::default();
     let mut per_query = Vec::new();
+    let mut depths = Vec::new();
     if let Some(dir) = &config.save_queries {
         std::fs::create_dir_all(dir)?;
     }
@@ -276,12 +277,15 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
         }
         eprintln!("{line}");
         let c = q.camera.centre_geodetic();
+        depths.push(q.stats.median_depth_m);
         per_query.push(json!({
             "index": q.index,
             "lat": c.lat, "lon": c.lon, "height_above_ground_m": q.height_m,
             "yaw_deg": q.angles_deg[0], "pitch_deg": q.angles_deg[1], "roll_deg": q.angles_deg[2],
             "hfov_deg": q.camera.intrinsics.hfov_deg(),
             "photo_seed": q.photo_seed,
+            "terrain_fraction": q.stats.terrain_fraction,
+            "median_depth_m": q.stats.median_depth_m,
             "results": results,
         }));
     }
@@ -289,6 +293,9 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
     for e in &entries {
         let mut v = serde_json::to_value(summarise(&e.errors)).unwrap_or(Value::Null);
         v["stage_median_ms"] = stage_medians(&e.timings);
+        v["recall_by_median_depth"] =
+            serde_json::to_value(metrics::recall_by_depth(&e.errors, &depths))
+                .unwrap_or(Value::Null);
         descriptors.insert(e.name.clone(), v);
     }
     let b = &config.bounds;

@@ -107,6 +107,8 @@ pub struct Query {
     pub gps: Geodetic,
     /// The rendered photo-like view.
     pub view: RenderedView,
+    /// What the view shows (terrain share, median terrain depth).
+    pub stats: ViewStats,
 }
 
 /// The ENU rectangle (min x, min y, max x, max y) spanned by a pack's viewpoints.
@@ -133,17 +135,33 @@ pub fn held_out_photo_seed<R: Rng>(rng: &mut R) -> u64 {
     }
 }
 
-/// Why a rendered view is rejected, if it is.
-fn reject_reason(view: &RenderedView) -> Option<fn(&mut Rejections) -> &mut usize> {
+/// What a rendered view shows: the share of terrain pixels and how far the terrain is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ViewStats {
+    /// Terrain pixels over all pixels.
+    pub terrain_fraction: f64,
+    /// Median depth of the terrain pixels, metres (0 without terrain).
+    pub median_depth_m: f64,
+}
+
+/// The [`ViewStats`] of a rendered view.
+pub fn view_stats(view: &RenderedView) -> ViewStats {
     let s = &view.surface;
     let total = (s.width * s.height).max(1);
     let mut depths: Vec<f64> = s.pixels.iter().flatten().map(|p| p.depth).collect();
-    if (depths.len() as f64) < MIN_TERRAIN_FRACTION * total as f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let terrain_fraction = depths.len() as f64 / total as f64;
+    depths.sort_by(f64::total_cmp);
+    let median_depth_m = depths.get(depths.len() / 2).copied().unwrap_or(0.0);
+    ViewStats { terrain_fraction, median_depth_m }
+}
+
+/// Why a view with these statistics is rejected, if it is.
+fn reject_reason(stats: &ViewStats) -> Option<fn(&mut Rejections) -> &mut usize> {
+    if stats.terrain_fraction < MIN_TERRAIN_FRACTION {
         return Some(|r| &mut r.mostly_sky);
     }
-    depths.sort_by(f64::total_cmp);
-    let median = depths.get(depths.len() / 2).copied().unwrap_or(0.0);
-    (median < MIN_MEDIAN_DEPTH_M).then_some(|r: &mut Rejections| &mut r.blocked_view)
+    (stats.median_depth_m < MIN_MEDIAN_DEPTH_M).then_some(|r: &mut Rejections| &mut r.blocked_view)
 }
 
 /// Draws and renders query `index` of a run with `seed`; each query has its own random
@@ -196,7 +214,8 @@ pub fn draw_query(
             &RenderOptions::default(),
             Style::Photo { seed: photo_seed },
         )?;
-        if let Some(count) = reject_reason(&view) {
+        let stats = view_stats(&view);
+        if let Some(count) = reject_reason(&stats) {
             *count(rejected) += 1;
             continue;
         }
@@ -218,6 +237,7 @@ pub fn draw_query(
             photo_seed,
             gps,
             view,
+            stats,
         });
     }
     Err(EvalError::TooManyRejections { query: index, draws: MAX_DRAWS_PER_QUERY })

@@ -70,10 +70,7 @@ pub(crate) fn photo(surface: &Surface, rays: &Rays, seed: u64) -> RgbImage {
             let g = (c[0] + c[1] + c[2]) / 3.0;
             *c = mix(*c, rock_tint.map(|r| r * g), 0.7 * steep);
         } else {
-            let el = ray.z.max(0.02);
-            let (u, v) = (ray.x / el, ray.y / el);
-            let cloud = fbm(nseed, u * 1.5, v * 1.5, 5);
-            let t = ((cloud - (1.0 - cloud_cover)) * 3.0).clamp(0.0, 1.0);
+            let t = cloud_opacity(nseed, cloud_cover, [ray.x, ray.y, ray.z]);
             *c = mix(*c, [0.96, 0.96, 0.97], t);
         }
         let n = value_noise(nseed ^ 2, x as f64 * 0.9, y as f64 * 0.9) - 0.5;
@@ -99,6 +96,27 @@ pub(crate) fn photo(surface: &Surface, rays: &Rays, seed: u64) -> RgbImage {
     let img = to_image(w, h, &px);
     let quality = rng.random_range(35..=95_u8);
     jpeg_roundtrip(&img, quality).unwrap_or(img)
+}
+
+/// Elevations (sine of the ray's angle above the horizontal) over which clouds fade in: none
+/// below the first, full opacity above the second.
+const CLOUD_FADE: (f64, f64) = (0.02, 0.15);
+
+/// Opacity of the cloud layer along a sky ray (model frame, z up): a seeded fbm on the plane
+/// `z = 1` (texture coordinates `x / z`, `y / z`), thresholded by the cover and faded out
+/// towards the horizon ([`CLOUD_FADE`]). Near the horizon the plane's coordinates grow without
+/// bound, and a clamped elevation turns them into vertical streaks; real skies thin into
+/// haze there. Rays at or below the horizontal (seen from a summit) have no clouds.
+fn cloud_opacity(nseed: u64, cover: f32, ray: [f64; 3]) -> f32 {
+    let (lo, hi) = CLOUD_FADE;
+    if ray[2] <= lo {
+        return 0.0;
+    }
+    let s = ((ray[2] - lo) / (hi - lo)).clamp(0.0, 1.0);
+    #[allow(clippy::cast_possible_truncation)]
+    let fade = (s * s * (3.0 - 2.0 * s)) as f32;
+    let cloud = fbm(nseed, ray[0] / ray[2] * 1.5, ray[1] / ray[2] * 1.5, 5);
+    ((cloud - (1.0 - cover)) * 3.0).clamp(0.0, 1.0) * fade
 }
 
 fn box_blur(px: &mut [[f32; 3]], w: usize, h: usize, r: usize) {
@@ -137,4 +155,41 @@ fn jpeg_roundtrip(img: &RgbImage, quality: u8) -> Option<RgbImage> {
     let mut buf = Vec::new();
     JpegEncoder::new_with_quality(&mut buf, quality).encode_image(img).ok()?;
     Some(image::load_from_memory_with_format(&buf, image::ImageFormat::Jpeg).ok()?.to_rgb8())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(az_deg: f64, el_deg: f64) -> [f64; 3] {
+        let (a, e) = (az_deg.to_radians(), el_deg.to_radians());
+        [a.sin() * e.cos(), a.cos() * e.cos(), e.sin()]
+    }
+
+    #[test]
+    fn clouds_fade_out_towards_the_horizon() {
+        let (seed, cover) = (11, 0.8);
+        // Full cover somewhere high in the sky, so the fade has something to remove.
+        let high: Vec<f32> =
+            (0..360).map(|a| cloud_opacity(seed, cover, unit(f64::from(a), 30.0))).collect();
+        assert!(high.iter().any(|&t| t > 0.5), "no clouds at 30 degrees");
+        // At and below the horizon, and within the first fade edge (1.1 degrees): none. The
+        // clamped elevation of the streaks made these rays copy the clouds at 1.1 degrees.
+        for a in 0..360 {
+            for el in [-3.0, 0.0, 0.5, 1.1] {
+                assert_eq!(cloud_opacity(seed, cover, unit(f64::from(a), el)), 0.0, "{a} {el}");
+            }
+        }
+        // Above the second edge (8.6 degrees) the layer is unfaded: the plane's own texture.
+        let r = unit(40.0, 20.0);
+        let plain = ((fbm(seed, r[0] / r[2] * 1.5, r[1] / r[2] * 1.5, 5) - (1.0 - cover)) * 3.0)
+            .clamp(0.0, 1.0);
+        assert_eq!(cloud_opacity(seed, cover, r), plain);
+        // Between the edges the layer is scaled down: at 2 degrees to 3.4 % of it.
+        let mean = |el: f64| {
+            (0..360).map(|a| cloud_opacity(seed, cover, unit(f64::from(a), el))).sum::<f32>()
+                / 360.0
+        };
+        assert!(mean(2.0) < 0.035 && mean(2.0) < mean(12.0), "{} {}", mean(2.0), mean(12.0));
+    }
 }
