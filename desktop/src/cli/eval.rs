@@ -93,6 +93,10 @@ pub struct EvalArgs {
     /// the radius also moves the queries.
     #[arg(long)]
     spacing: Option<f64>,
+    /// Cell size of the procedural DEM, metres (default 30, SRTM1's; 90 gives SRTM3's
+    /// resolution, as the Colorado grid has). Enters the pack cache key only when set.
+    #[arg(long, conflicts_with = "dem")]
+    synth_cell: Option<f64>,
     /// Query image size, pixels.
     #[arg(long, num_args = 2, value_names = ["W", "H"], default_values_t = [1024, 768])]
     size: Vec<u32>,
@@ -185,11 +189,16 @@ fn terrain(args: &EvalArgs) -> anyhow::Result<(TerrainModel, serde_json::Value, 
     };
     if args.dem.is_empty() {
         check_synth_seed(args.seed)?;
-        let terrain = synthesize(&SynthParams { seed: args.seed, ..SynthParams::default() })
-            .context("synthesizing the terrain")?;
+        let mut params = SynthParams { seed: args.seed, ..SynthParams::default() };
+        let mut key = json!({ "synth_seed": args.seed });
+        if let Some(cell) = args.synth_cell {
+            params.cell_m = cell;
+            key["synth_cell_m"] = json!(cell);
+        }
+        let terrain = synthesize(&params).context("synthesizing the terrain")?;
         let model = TerrainModel::new(Dem::new(vec![terrain.grid], Vertical::Egm96))
             .context("the terrain has no samples")?;
-        return Ok((model, json!({ "synth_seed": args.seed }), centre.unwrap_or(DEFAULT_CENTER)));
+        return Ok((model, key, centre.unwrap_or(DEFAULT_CENTER)));
     }
     let centre = centre.context("--dem needs --center LAT LON")?;
     let dem = DemArgs { dem: args.dem.clone(), crs: args.crs.clone(), vertical: Vertical::Egm96 };
