@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::dem::DemArgs;
 use super::localize::emit;
+use super::pack::build::EncodingArg;
 
 /// Default HardTFeat weights (the shared data beside the clone).
 pub const DEFAULT_HARDTFEAT: &str = "../shared/data/descriptors/hardtfeat.npz";
@@ -97,6 +98,10 @@ pub struct EvalArgs {
     /// resolution, as the Colorado grid has). Enters the pack cache key only when set.
     #[arg(long, conflicts_with = "dem")]
     synth_cell: Option<f64>,
+    /// Descriptor storage of the packs (default: the profile's, f16). Enters the pack cache
+    /// key only when set.
+    #[arg(long, value_enum)]
+    encoding: Option<EncodingArg>,
     /// Query image size, pixels.
     #[arg(long, num_args = 2, value_names = ["W", "H"], default_values_t = [1024, 768])]
     size: Vec<u32>,
@@ -271,6 +276,7 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
         },
         descriptors: choices,
         spacing_m: args.spacing,
+        encoding: args.encoding.map(EncodingArg::encoding),
         queries: args.queries,
         seed: args.seed,
         spec: QuerySpec {

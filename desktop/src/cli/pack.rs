@@ -7,7 +7,7 @@ use clap::Subcommand;
 use lsar_pack::{PackReader, kind_name};
 use serde_json::{Value, json};
 
-mod build;
+pub(super) mod build;
 
 use build::BuildArgs;
 

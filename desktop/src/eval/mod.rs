@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use indicatif::ProgressBar;
 use lsar_core::localizer::Timings;
-use lsar_core::pack::{Bounds, PackReader};
+use lsar_core::pack::{Bounds, DescriptorEncoding, PackReader};
 use lsar_core::vision::Image;
 use lsar_core::{DescriptorModel, Localizer, LocalizerOptions};
 use serde::Serialize;
@@ -53,6 +53,8 @@ pub struct EvalConfig {
     pub profile: Profile,
     /// Viewpoint grid spacing in metres instead of the profile's, if set.
     pub spacing_m: Option<f64>,
+    /// Descriptor storage of the packs instead of the profile's (f16), if set.
+    pub encoding: Option<DescriptorEncoding>,
     /// Descriptors to compare, by name.
     pub descriptors: Vec<(String, DescriptorChoice)>,
     /// Number of accepted queries.
@@ -112,6 +114,12 @@ struct QueryResult {
     inliers: usize,
     ms: f64,
     reason: Option<String>,
+    /// The minimal solver of the final solve (null for a failure).
+    solver: Option<String>,
+    /// The FOV hypothesis the query patches were cut for, degrees (null for a failure).
+    patch_hfov_deg: Option<f64>,
+    /// The estimated horizontal FOV, degrees (null for a failure).
+    hfov_deg: Option<f64>,
 }
 
 fn finite(x: f64) -> Option<f64> {
@@ -155,6 +163,7 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
         bounds: config.bounds,
         profile: config.profile,
         spacing_m: config.spacing_m,
+        encoding: config.encoding,
     };
     let mut entries = Vec::new();
     let mut pack_json = serde_json::Map::new();
@@ -235,6 +244,9 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
                         inliers: loc.inliers,
                         ms: loc.timings_ms.total_ms,
                         reason: None,
+                        solver: Some(loc.solver.clone()),
+                        patch_hfov_deg: Some(loc.patch_hfov_deg),
+                        hfov_deg: loc.camera_and_pose().ok().map(|(c, _)| c.hfov_deg()),
                     };
                     (err, r)
                 }
@@ -250,6 +262,9 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
                         inliers: 0,
                         ms: n.timings_ms.total_ms,
                         reason: Some(n.reason.to_string()),
+                        solver: None,
+                        patch_hfov_deg: None,
+                        hfov_deg: None,
                     };
                     (QueryErrors::failure(n.timings_ms.total_ms), r)
                 }
@@ -306,6 +321,7 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
         "bounds": { "south": b.south, "west": b.west, "north": b.north, "east": b.east },
         "profile": match config.profile { Profile::Default => "default", Profile::Tiny => "tiny" },
         "spacing_m": config.spacing_m,
+        "encoding": config.encoding.map(|e| format!("{e:?}").to_lowercase()),
         "queries": config.queries,
         "seed": config.seed,
         "query_spec": {

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
-use lsar_core::pack::{Bounds, PackReader};
+use lsar_core::pack::{Bounds, DescriptorEncoding, PackReader};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -34,6 +34,8 @@ pub struct PackSpec<'a> {
     pub profile: Profile,
     /// Viewpoint grid spacing in metres instead of the profile's, if set.
     pub spacing_m: Option<f64>,
+    /// Descriptor storage instead of the profile's (f16), if set.
+    pub encoding: Option<DescriptorEncoding>,
 }
 
 fn profile_name(p: Profile) -> &'static str {
@@ -57,6 +59,9 @@ pub fn pack_key(spec: &PackSpec<'_>, describer: &Describer) -> Value {
     // Only an override enters the key, so packs of the profile's own grid stay cached.
     if let Some(s) = spec.spacing_m {
         key["spacing_m"] = json!(s);
+    }
+    if let Some(e) = spec.encoding {
+        key["encoding"] = json!(e.code());
     }
     key
 }
@@ -96,6 +101,9 @@ pub fn ensure_pack(
     if let Some(s) = spec.spacing_m {
         config.spacing_m = s;
     }
+    if let Some(e) = spec.encoding {
+        config.encoding = e;
+    }
     config.created_unix_s = 0;
     config.extra.insert("eval_pack".into(), key);
     let named: Vec<PoiEntry> = Vec::new();
@@ -113,14 +121,23 @@ mod tests {
         let terrain = json!({ "synth_seed": 1000 });
         let bounds = Bounds { south: 46.4, west: 7.9, north: 46.6, east: 8.1 };
         let sift = Describer::load(&DescriptorChoice::Sift, None).unwrap_or_else(|e| panic!("{e}"));
-        let spec =
-            |profile, spacing_m| PackSpec { terrain_key: &terrain, bounds, profile, spacing_m };
+        let spec = |profile, spacing_m| PackSpec {
+            terrain_key: &terrain,
+            bounds,
+            profile,
+            spacing_m,
+            encoding: None,
+        };
         let a = pack_key(&spec(Profile::Tiny, None), &sift);
         let b = pack_key(&spec(Profile::Default, None), &sift);
         assert_ne!(a, b);
         let c = pack_key(&spec(Profile::Default, Some(500.0)), &sift);
         assert_ne!(b, c);
         assert_eq!(c, pack_key(&spec(Profile::Default, Some(500.0)), &sift));
+        let int8 =
+            PackSpec { encoding: Some(DescriptorEncoding::Int8), ..spec(Profile::Default, None) };
+        assert_ne!(b, pack_key(&int8, &sift));
+        assert_eq!(pack_key(&int8, &sift)["encoding"], json!(DescriptorEncoding::Int8.code()));
         let dir = Path::new("cache");
         assert_ne!(pack_path(dir, "sift", &a), pack_path(dir, "sift", &b));
         assert_eq!(pack_path(dir, "sift", &a), pack_path(dir, "sift", &a.clone()));

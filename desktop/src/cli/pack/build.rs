@@ -59,6 +59,16 @@ pub enum EncodingArg {
     Int8,
 }
 
+impl EncodingArg {
+    /// The pack format's encoding.
+    pub fn encoding(self) -> DescriptorEncoding {
+        match self {
+            Self::F16 => DescriptorEncoding::F16,
+            Self::Int8 => DescriptorEncoding::Int8,
+        }
+    }
+}
+
 /// Arguments of `lsar pack build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -271,10 +281,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<()> {
     cfg.max_viewpoints = args.max_viewpoints.or(cfg.max_viewpoints);
     cfg.merge_3d_px = args.merge_3d_px;
     cfg.horizon.bins = args.horizon_bins.unwrap_or(cfg.horizon.bins);
-    cfg.encoding = match args.encoding {
-        EncodingArg::F16 => DescriptorEncoding::F16,
-        EncodingArg::Int8 => DescriptorEncoding::Int8,
-    };
+    cfg.encoding = args.encoding.encoding();
     let files: Vec<String> = args.dem.dem.iter().map(|p| p.display().to_string()).collect();
     cfg.extra.insert("dem_files".into(), json!(files));
     cfg.extra.insert("profile".into(), json!(format!("{:?}", args.profile).to_lowercase()));
