@@ -105,8 +105,9 @@ const CLOUD_FADE: (f64, f64) = (0.02, 0.15);
 /// Opacity of the cloud layer along a sky ray (model frame, z up): a seeded fbm on the plane
 /// `z = 1` (texture coordinates `x / z`, `y / z`), thresholded by the cover and faded out
 /// towards the horizon ([`CLOUD_FADE`]). Near the horizon the plane's coordinates grow without
-/// bound, and a clamped elevation turns them into vertical streaks; real skies thin into
-/// haze there. Rays at or below the horizontal (seen from a summit) have no clouds.
+/// bound; clamping the elevation instead would make them constant down each image column
+/// (vertical streaks), while real skies thin into haze there. Rays at or below the horizontal
+/// (seen from a summit) have no clouds.
 fn cloud_opacity(nseed: u64, cover: f32, ray: [f64; 3]) -> f32 {
     let (lo, hi) = CLOUD_FADE;
     if ray[2] <= lo {
@@ -173,8 +174,8 @@ mod tests {
         let high: Vec<f32> =
             (0..360).map(|a| cloud_opacity(seed, cover, unit(f64::from(a), 30.0))).collect();
         assert!(high.iter().any(|&t| t > 0.5), "no clouds at 30 degrees");
-        // At and below the horizon, and within the first fade edge (1.1 degrees): none. The
-        // clamped elevation of the streaks made these rays copy the clouds at 1.1 degrees.
+        // At and below the horizon, and below the first fade edge (1.15 degrees): none. A clamp
+        // of the elevation would copy the clouds of 1.15 degrees into these rays.
         for a in 0..360 {
             for el in [-3.0, 0.0, 0.5, 1.1] {
                 assert_eq!(cloud_opacity(seed, cover, unit(f64::from(a), el)), 0.0, "{a} {el}");
@@ -185,11 +186,11 @@ mod tests {
         let plain = ((fbm(seed, r[0] / r[2] * 1.5, r[1] / r[2] * 1.5, 5) - (1.0 - cover)) * 3.0)
             .clamp(0.0, 1.0);
         assert_eq!(cloud_opacity(seed, cover, r), plain);
-        // Between the edges the layer is scaled down: at 2 degrees to 3.4 % of it.
+        // Between the edges the layer is scaled down: at 2 degrees to at most 3.6 % of it.
         let mean = |el: f64| {
             (0..360).map(|a| cloud_opacity(seed, cover, unit(f64::from(a), el))).sum::<f32>()
                 / 360.0
         };
-        assert!(mean(2.0) < 0.035 && mean(2.0) < mean(12.0), "{} {}", mean(2.0), mean(12.0));
+        assert!(mean(2.0) <= 0.037 && mean(2.0) < mean(12.0), "{} {}", mean(2.0), mean(12.0));
     }
 }
