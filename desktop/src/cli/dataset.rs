@@ -75,6 +75,15 @@ pub enum DatasetCommand {
         /// Where the candidate pixels come from.
         #[arg(long, value_enum, default_value = "both")]
         sampling: SamplingArg,
+        /// Camera height above the terrain, metres (both views).
+        #[arg(long, num_args = 2, value_names = ["MIN", "MAX"], default_values_t = [2.0, 400.0])]
+        height_m: Vec<f64>,
+        /// Horizontal distance between the two viewpoints, metres.
+        #[arg(long, num_args = 2, value_names = ["MIN", "MAX"], default_values_t = [50.0, 1500.0])]
+        baseline_m: Vec<f64>,
+        /// Depth in view A of the terrain point view B is aimed at, metres.
+        #[arg(long, num_args = 2, value_names = ["MIN", "MAX"], default_values_t = [200.0, 8000.0])]
+        target_depth_m: Vec<f64>,
     },
 }
 
@@ -104,6 +113,14 @@ fn load(
     Ok((source, d))
 }
 
+/// The two values of a `num_args = 2` flag.
+fn pair_of(v: &[f64]) -> anyhow::Result<(f64, f64)> {
+    match v {
+        [a, b] => Ok((*a, *b)),
+        _ => anyhow::bail!("a range takes two values, MIN MAX"),
+    }
+}
+
 /// Runs an `lsar dataset` subcommand.
 pub fn run(cmd: DatasetCommand) -> anyhow::Result<()> {
     let DatasetCommand::Pairs {
@@ -119,6 +136,9 @@ pub fn run(cmd: DatasetCommand) -> anyhow::Result<()> {
         split,
         region_id,
         sampling,
+        height_m,
+        baseline_m,
+        target_depth_m,
     } = cmd;
     let (source, d) = load(&dem, synth, crs.as_deref(), vertical)?;
     let model = TerrainModel::new(d).context("the DEM has no valid samples")?;
@@ -146,6 +166,9 @@ pub fn run(cmd: DatasetCommand) -> anyhow::Result<()> {
                 SamplingArg::Random => Sampling::Random,
                 SamplingArg::Both => Sampling::Both,
             },
+            height_m: pair_of(&height_m)?,
+            baseline_m: pair_of(&baseline_m)?,
+            target_depth_m: pair_of(&target_depth_m)?,
             ..PairParams::default()
         },
     };

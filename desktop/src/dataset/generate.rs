@@ -98,7 +98,8 @@ fn append(shard: &mut PairShard, s: PairSamples, pair: u32) {
 /// after each pair with the number done.
 ///
 /// # Errors
-/// [`DatasetError::InvalidParameter`] for zero sizes or a split conflict; renderer, patch
+/// [`DatasetError::InvalidParameter`] for zero sizes, a range that is empty, not finite or
+/// outside its limits, or a split conflict; renderer, patch
 /// and I/O errors.
 pub fn generate(
     model: &TerrainModel,
@@ -110,6 +111,11 @@ pub fn generate(
         let reason = "pairs per shard and correspondences per pair must be positive".into();
         return Err(DatasetError::InvalidParameter { name: "sizes", reason });
     }
+    let p = &spec.params;
+    check_range("fov", p.fov_deg, 1.0, 179.0)?;
+    check_range("height above ground", p.height_m, 0.5, 10_000.0)?;
+    check_range("baseline", p.baseline_m, 0.0, 100_000.0)?;
+    check_range("target depth", p.target_depth_m, 1.0, p.max_depth_m)?;
     check_split_consistency(dir, &spec.region, spec.split)?;
     std::fs::create_dir_all(dir)?;
     let o = model.frame().origin_ecef();
@@ -119,6 +125,7 @@ pub fn generate(
         "fov_deg": [spec.params.fov_deg.0, spec.params.fov_deg.1],
         "height_m": [spec.params.height_m.0, spec.params.height_m.1],
         "baseline_m": [spec.params.baseline_m.0, spec.params.baseline_m.1],
+        "target_depth_m": [spec.params.target_depth_m.0, spec.params.target_depth_m.1],
         "match_radius_m": spec.params.match_radius_m,
         "sampling": spec.params.sampling.as_str(),
         "held_out_palette_only_in_val": true,
@@ -160,4 +167,14 @@ pub fn generate(
     }
     flush(&mut shard, &mut report)?;
     Ok(report)
+}
+
+/// `range` must be finite with `lo <= min < max <= hi` (a draw from an empty range panics).
+fn check_range(name: &'static str, range: (f64, f64), lo: f64, hi: f64) -> Result<()> {
+    let (min, max) = range;
+    if min.is_finite() && max.is_finite() && lo <= min && min < max && max <= hi {
+        return Ok(());
+    }
+    let reason = format!("{min}..{max} (needs {lo} <= min < max <= {hi})");
+    Err(DatasetError::InvalidParameter { name, reason })
 }

@@ -33,12 +33,12 @@ mod sampling;
 
 pub use sampling::{Sampling, pack_keypoints, photo_keypoints, sampler_query_options};
 
-use super::error::Result;
+use super::error::{DatasetError, Result};
 use super::policy::photo_seed_for;
 use super::shard::Split;
 use crate::render::{
-    CameraHeight, RenderCamera, RenderOptions, Style, Surface, TerrainModel, camera_position,
-    colourise, render_surface,
+    CameraHeight, RenderCamera, RenderError, RenderOptions, Style, Surface, TerrainModel,
+    camera_position, colourise, render_surface,
 };
 use sampling::{Candidates, Side};
 
@@ -59,6 +59,10 @@ pub struct PairParams {
     pub rejection_radius_m: f64,
     /// Terrain farther than this is not used for correspondences, metres.
     pub max_depth_m: f64,
+    /// Depth range, in view A, of the terrain point that view B is aimed at, metres
+    /// (200-8000 by default; a near range trains the views of a slope that a camera near
+    /// the ground sees).
+    pub target_depth_m: (f64, f64),
     /// FOV-normalised patch settings (64 px, reference width 3000).
     pub patch: PatchConfig,
     /// Where view A's candidate pixels come from ([`Sampling::Random`] here;
@@ -76,6 +80,7 @@ impl Default for PairParams {
             match_radius_m: 10.0,
             rejection_radius_m: 10.0,
             max_depth_m: 20_000.0,
+            target_depth_m: (200.0, 8000.0),
             patch: PatchConfig::default(),
             sampling: Sampling::Random,
         }
@@ -119,6 +124,15 @@ fn world_of(cam: &RenderCamera, x: f64, y: f64, depth: f64) -> Vector3<f64> {
         depth,
     );
     cam.pose.rotation().transpose() * (p - cam.pose.translation())
+}
+
+/// `Ok(None)` where the DEM has no data under a camera place (voids of SRTM tiles).
+fn over_terrain<T>(r: Result<T>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(DatasetError::Render { source: RenderError::NoTerrainBelow }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn depth_at(s: &Surface, x: usize, y: usize) -> Option<f64> {
@@ -185,7 +199,10 @@ impl<'a> PairGenerator<'a> {
             let lat = b.south + (b.north - b.south) * rng.random_range(0.15..0.85);
             let lon = b.west + (b.east - b.west) * rng.random_range(0.15..0.85);
             let (yaw, pitch) = (rng.random_range(0.0..360.0), rng.random_range(-10.0..4.0));
-            let cam_a = self.camera(&mut rng, lat, lon, yaw, pitch)?;
+            // A void of the DEM under a drawn place is a failed try, not an error.
+            let Some(cam_a) = over_terrain(self.camera(&mut rng, lat, lon, yaw, pitch))? else {
+                continue;
+            };
             let Some(a) = self.render(cam_a, &mut rng)? else { continue };
             let Some(target) = self.pick_target(&a, &mut rng) else { continue };
             let Some(cam_b) = self.aim_b(&a, &target, &mut rng)? else { continue };
@@ -200,10 +217,11 @@ impl<'a> PairGenerator<'a> {
 
     fn pick_target<R: Rng>(&self, a: &View, rng: &mut R) -> Option<Vector3<f64>> {
         let s = &a.surface;
+        let (near, far) = self.params.target_depth_m;
         for _ in 0..200 {
             let (x, y) = (rng.random_range(0..s.width), rng.random_range(0..s.height));
             if let Some(d) = depth_at(s, x, y)
-                && (200.0..8000.0).contains(&d)
+                && (near..far).contains(&d)
             {
                 return Some(world_of(&a.camera, x as f64, y as f64, d));
             }
@@ -228,12 +246,17 @@ impl<'a> PairGenerator<'a> {
             return Ok(None);
         }
         // Aim from the new place, roughly: the height is drawn inside `camera`.
-        let probe =
-            camera_position(self.model, g.lat, g.lon, CameraHeight::AboveGround(p.height_m.0))?;
+        let Some(probe) = over_terrain(
+            camera_position(self.model, g.lat, g.lon, CameraHeight::AboveGround(p.height_m.0))
+                .map_err(Into::into),
+        )?
+        else {
+            return Ok(None);
+        };
         let v = LocalFrame::new(probe).enu_from_ecef(target);
         let yaw = v.x.atan2(v.y).to_degrees() + rng.random_range(-10.0..10.0);
         let pitch = v.z.atan2(v.x.hypot(v.y)).to_degrees() + rng.random_range(-4.0..4.0);
-        Ok(Some(self.camera(rng, g.lat, g.lon, yaw.rem_euclid(360.0), pitch)?))
+        over_terrain(self.camera(rng, g.lat, g.lon, yaw.rem_euclid(360.0), pitch))
     }
 
     fn keep<R: Rng>(&mut self, x: &Vector3<f64>, rng: &mut R) -> bool {
