@@ -28,3 +28,17 @@ for s in $(seq 22 139); do [ $((s % 5)) -ne 4 ] && gen --synth "$s" --pairs 40 -
 # The stage-8 candidate (checkpoints/lsar-desc-v1/stage8-candidate.safetensors, not shipped)
 # also used seeds 140-199 and left out seeds 22-79 (memory):
 # for s in $(seq 140 199); do [ $((s % 5)) -ne 4 ] && gen --synth "$s" --pairs 40 --seed 3; done
+# Near-ground blocks (session 8; models/README.md "Near-ground pairs"): both views 2-60 m
+# above the ground, 50-1000 m apart, view B aimed at terrain 300-2500 m from view A, the
+# geometry of a photo taken near the ground against a pack viewpoint of the 1 km grid. The
+# validation block goes into its own directory (its shard names equal the validation
+# shards' above).
+near=(--height-m 2 60 --baseline-m 50 1000 --target-depth-m 300 2500)
+for s in 4 9 14; do
+  "$lsar" dataset pairs --sampling both --per-pair 300 --out "$out-near-val" "${near[@]}" \
+    --synth $s --pairs 20 --seed 3
+done
+gen "${near[@]}" --dem "$hgt" --pairs 120 --seed 6
+gen "${near[@]}" --dem "$hgt" --pairs 120 --seed 7
+for s in $(seq 200 259); do [ $((s % 5)) -ne 4 ] && gen "${near[@]}" --synth "$s" --pairs 40 --seed 3; done
+for s in $(seq 260 319); do [ $((s % 5)) -ne 4 ] && gen "${near[@]}" --synth "$s" --pairs 40 --seed 3; done
