@@ -301,6 +301,8 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
             "photo_seed": q.photo_seed,
             "terrain_fraction": q.stats.terrain_fraction,
             "median_depth_m": q.stats.median_depth_m,
+            "nearest_viewpoint_m":
+                queries::nearest_viewpoint_m(&grid_pack, &q.camera.pose.center()),
             "results": results,
         }));
     }

@@ -156,6 +156,28 @@ pub fn view_stats(view: &RenderedView) -> ViewStats {
     ViewStats { terrain_fraction, median_depth_m }
 }
 
+/// Horizontal distance (m) from `centre_en` to the nearest of the `positions_en` (east,
+/// north in one local frame); infinite when there are none. The pack's viewpoint grid bounds
+/// how far from a query its reference views were rendered.
+pub fn nearest_horizontal_m(
+    positions_en: impl IntoIterator<Item = [f64; 2]>,
+    centre_en: [f64; 2],
+) -> f64 {
+    positions_en
+        .into_iter()
+        .map(|p| (p[0] - centre_en[0]).hypot(p[1] - centre_en[1]))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Horizontal distance (m) from a camera centre (ECEF) to the pack's nearest viewpoint.
+pub fn nearest_viewpoint_m(pack: &PackReader, centre_ecef: &Vector3<f64>) -> f64 {
+    let c = pack.local_frame().enu_from_ecef(centre_ecef);
+    nearest_horizontal_m(
+        pack.viewpoints().iter().map(|v| [v.position_enu[0], v.position_enu[1]]),
+        [c.x, c.y],
+    )
+}
+
 /// Why a view with these statistics is rejected, if it is.
 fn reject_reason(stats: &ViewStats) -> Option<fn(&mut Rejections) -> &mut usize> {
     if stats.terrain_fraction < MIN_TERRAIN_FRACTION {
@@ -300,6 +322,15 @@ fn gauss<R: Rng>(rng: &mut R) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nearest_viewpoint_is_horizontal() {
+        let grid = [[0.0, 0.0], [1000.0, 0.0], [0.0, 1000.0], [1000.0, 1000.0]];
+        assert!((nearest_horizontal_m(grid, [300.0, 400.0]) - 500.0).abs() < 1e-9);
+        assert!((nearest_horizontal_m(grid, [900.0, 1000.0]) - 100.0).abs() < 1e-9);
+        assert_eq!(nearest_horizontal_m(grid, [1000.0, 0.0]), 0.0);
+        assert_eq!(nearest_horizontal_m([], [0.0, 0.0]), f64::INFINITY);
+    }
 
     #[test]
     fn held_out_seeds_have_the_held_out_palette() {
