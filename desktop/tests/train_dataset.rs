@@ -138,6 +138,9 @@ fn pair_ranges_place_the_views() {
         };
         let err = generate(&model, &spec, &dir, &mut |_| {}).unwrap_err();
         assert!(matches!(err, DatasetError::InvalidParameter { .. }), "{err}");
+        let mut generator = PairGenerator::new(&model, spec.params, Split::Train);
+        let err = generator.pair(0, 0).unwrap_err();
+        assert!(matches!(err, DatasetError::InvalidParameter { .. }), "{err}");
     }
     assert!(!dir.exists());
 }

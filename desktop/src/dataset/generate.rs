@@ -111,11 +111,7 @@ pub fn generate(
         let reason = "pairs per shard and correspondences per pair must be positive".into();
         return Err(DatasetError::InvalidParameter { name: "sizes", reason });
     }
-    let p = &spec.params;
-    check_range("fov", p.fov_deg, 1.0, 179.0)?;
-    check_range("height above ground", p.height_m, 0.5, 10_000.0)?;
-    check_range("baseline", p.baseline_m, 0.0, 100_000.0)?;
-    check_range("target depth", p.target_depth_m, 1.0, p.max_depth_m)?;
+    spec.params.validate()?;
     check_split_consistency(dir, &spec.region, spec.split)?;
     std::fs::create_dir_all(dir)?;
     let o = model.frame().origin_ecef();
@@ -167,14 +163,4 @@ pub fn generate(
     }
     flush(&mut shard, &mut report)?;
     Ok(report)
-}
-
-/// `range` must be finite with `lo <= min < max <= hi` (a draw from an empty range panics).
-fn check_range(name: &'static str, range: (f64, f64), lo: f64, hi: f64) -> Result<()> {
-    let (min, max) = range;
-    if min.is_finite() && max.is_finite() && lo <= min && min < max && max <= hi {
-        return Ok(());
-    }
-    let reason = format!("{min}..{max} (needs {lo} <= min < max <= {hi})");
-    Err(DatasetError::InvalidParameter { name, reason })
 }

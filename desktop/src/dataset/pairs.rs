@@ -87,6 +87,30 @@ impl Default for PairParams {
     }
 }
 
+impl PairParams {
+    /// Checks the ranges: each finite with `min < max` and inside its limits (FOV 1-179
+    /// degrees, height 0.5-10 000 m, baseline 0-100 km, target depth 1 m to `max_depth_m`).
+    ///
+    /// # Errors
+    /// [`DatasetError::InvalidParameter`] naming the first bad range.
+    pub fn validate(&self) -> Result<()> {
+        check_range("fov", self.fov_deg, 1.0, 179.0)?;
+        check_range("height above ground", self.height_m, 0.5, 10_000.0)?;
+        check_range("baseline", self.baseline_m, 0.0, 100_000.0)?;
+        check_range("target depth", self.target_depth_m, 1.0, self.max_depth_m)
+    }
+}
+
+/// `range` must be finite with `lo <= min < max <= hi` (drawing from an empty range panics).
+fn check_range(name: &'static str, range: (f64, f64), lo: f64, hi: f64) -> Result<()> {
+    let (min, max) = range;
+    if min.is_finite() && max.is_finite() && lo <= min && min < max && max <= hi {
+        return Ok(());
+    }
+    let reason = format!("{min}..{max} (needs {lo} <= min < max <= {hi})");
+    Err(DatasetError::InvalidParameter { name, reason })
+}
+
 /// The samples of one pair: four patch sets (`N x 3 x S x S` bytes) and ECEF points.
 #[derive(Debug, Clone, Default)]
 pub struct PairSamples {
@@ -190,8 +214,10 @@ impl<'a> PairGenerator<'a> {
     /// correspondences; `None` when no usable pair of views was found in a few tries.
     ///
     /// # Errors
-    /// Renderer and patch errors.
+    /// [`DatasetError::InvalidParameter`] for bad ranges ([`PairParams::validate`]); renderer
+    /// and patch errors.
     pub fn pair(&mut self, seed: u64, index: u64) -> Result<Option<PairSamples>> {
+        self.params.validate()?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(index);
         let Some(b) = self.model.dem().bounds() else { return Ok(None) };
