@@ -39,7 +39,8 @@ fn a_new_build_removes_a_killed_builds_temporary_files() {
     std::fs::create_dir(dir.join(".region.lsarpack.kp-2-0")).unwrap();
 
     // A real build, killed (SIGKILL on Unix: no destructor runs) once its temporary files
-    // exist.
+    // exist. `PackWriter::create` makes the pack file and then the keypoint spill, so the
+    // kill waits for both (killing on the first alone loses a race with the second).
     let (lat, lon) = (s.bounds.south + s.bounds.north, s.bounds.west + s.bounds.east);
     let mut child = Command::new(env!("CARGO_BIN_EXE_lsar"))
         .args(["pack", "build", "--profile", "tiny", "--radius", "3", "--center"])
@@ -52,24 +53,20 @@ fn a_new_build_removes_a_killed_builds_temporary_files() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let prefix = format!(".region.lsarpack.tmp-{}-", child.id());
+    let prefixes = [
+        format!(".region.lsarpack.tmp-{}-", child.id()),
+        format!(".region.lsarpack.kp-{}-", child.id()),
+    ];
     let t0 = Instant::now();
-    while !names_in(&dir).iter().any(|n| n.starts_with(&prefix)) {
+    while !prefixes.iter().all(|p| names_in(&dir).iter().any(|n| n.starts_with(p))) {
         assert!(child.try_wait().unwrap().is_none(), "the build ended before it was killed");
         assert!(t0.elapsed() < Duration::from_secs(120), "no temporary file appeared");
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let stale: Vec<String> = names_in(&dir)
-        .into_iter()
-        .filter(|n| n.starts_with(&format!(".region.lsarpack.tmp-{}-", child.id())))
-        .chain(
-            names_in(&dir)
-                .into_iter()
-                .filter(|n| n.starts_with(&format!(".region.lsarpack.kp-{}-", child.id()))),
-        )
-        .collect();
+    let stale: Vec<String> =
+        names_in(&dir).into_iter().filter(|n| prefixes.iter().any(|p| n.starts_with(p))).collect();
     assert_eq!(stale.len(), 2, "the killed build's pack and keypoint spill: {stale:?}");
     assert!(!out.exists(), "a killed build never leaves a destination");
 
