@@ -166,14 +166,12 @@ pub fn diagnose(
     };
     let (oracle_matches, oracle_correct) = oracle_matching(pack, &trace, &oracle, &correct)?;
     let correct_within_k = ranks_of_correct(pack, &trace, &correct)?;
-    let mut nearest = f64::INFINITY;
     let centre = pack.local_frame().enu_from_ecef(&truth.pose.center());
-    for &vp in &trace.viewpoints {
-        if let Ok(v) = pack.viewpoint(vp as usize) {
-            let p = v.position_enu;
-            nearest = nearest.min((p[0] - centre.x).hypot(p[1] - centre.y));
-        }
-    }
+    let searched = trace.viewpoints.iter().filter_map(|&vp| pack.viewpoint(vp as usize).ok());
+    let nearest = super::queries::nearest_horizontal_m(
+        searched.map(|v| [v.position_enu[0], v.position_enu[1]]),
+        [centre.x, centre.y],
+    );
     Ok(Some(Diagnosis {
         keypoints: query.len(),
         candidate_views: trace.candidate_views.len(),
