@@ -303,3 +303,26 @@ fn rendered_end_to_end_when_files_are_given() {
     eprintln!("rendered: rot {rot:.3} deg, fov error {fov:.3} deg, {:?}", found.timings_ms);
     assert!(rot < 1.0, "rotation error {rot} deg");
 }
+
+#[test]
+fn verify_pose_confirms_the_true_pose_and_not_a_turned_one() {
+    let s = setup();
+    let frame = LocalFrame::new(ORIGIN);
+    let camera = Camera::from_hfov_deg(640, 480, 50.0);
+    let truth = CameraPose::from_enu_angles_in_frame(&frame, &s.position, 6.0, 2.0, 3.0);
+    let photo = query_image(&s, &camera, &truth);
+    let loc = Localizer::open(vec![s.pack], DescriptorModel::Sift).unwrap();
+    let priors = Priors::from_gps(s.position, 20.0);
+    let trace = loc.trace(&photo, &priors, 50.0).unwrap().unwrap();
+    let at_truth = loc.verify_pose(&trace, &truth.cam_from_world, &camera, &priors).unwrap();
+    // The same pose turned 5 degrees to the right: its projections miss the keypoints.
+    let turned = CameraPose::from_enu_angles_in_frame(&frame, &s.position, 11.0, 2.0, 3.0);
+    let off = loc.verify_pose(&trace, &turned.cam_from_world, &camera, &priors).unwrap();
+    eprintln!("verify: truth {at_truth:?}, turned {off:?}");
+    assert!(at_truth.inliers >= 50 && at_truth.rematched >= at_truth.inliers, "{at_truth:?}");
+    assert_eq!(off.inliers, 0, "{off:?}");
+    assert!(off.rematched * 5 < at_truth.rematched, "{off:?} against {at_truth:?}");
+    // A trace of another localizer (its pack index out of range) is an input error.
+    let foreign = lsar_core::localizer::Trace { pack: 3, ..trace };
+    assert!(loc.verify_pose(&foreign, &truth.cam_from_world, &camera, &priors).is_err());
+}

@@ -43,6 +43,12 @@ impl QueryErrors {
     pub fn localized(&self) -> bool {
         self.rot_deg.is_finite()
     }
+
+    /// Whether it counts for `recall_rot2deg_fov3pct`: rotation within 2 degrees and FOV
+    /// within 3 %.
+    pub fn within_target(&self) -> bool {
+        self.rot_deg < 2.0 && self.fov_rel < 0.03
+    }
 }
 
 /// Rotation error in degrees between two rotations of the same frames.
@@ -151,7 +157,7 @@ pub fn summarise(results: &[QueryErrors]) -> Summary {
     let centre: Vec<f64> = results.iter().map(|r| r.centre_m).collect();
     let fov: Vec<f64> = results.iter().map(|r| r.fov_deg).collect();
     let ms: Vec<f64> = results.iter().map(|r| r.ms).collect();
-    let both = results.iter().filter(|r| r.rot_deg < 2.0 && r.fov_rel < 0.03).count();
+    let both = results.iter().filter(|r| r.within_target()).count();
     let confident: Vec<&QueryErrors> =
         results.iter().filter(|r| r.localized() && r.confidence >= CONFIDENT).collect();
     let correct = confident.iter().filter(|r| r.rot_deg <= CONFIDENT_ROT_DEG).count();
@@ -211,7 +217,7 @@ pub fn recall_by_depth(results: &[QueryErrors], median_depths_m: &[f64]) -> Vec<
                 .filter(|&(_, &d)| (b == 0 || d >= from_m) && to_m.is_none_or(|t| d < t))
                 .map(|(r, _)| r)
                 .collect();
-            let good = in_band.iter().filter(|r| r.rot_deg < 2.0 && r.fov_rel < 0.03).count();
+            let good = in_band.iter().filter(|r| r.within_target()).count();
             #[allow(clippy::cast_precision_loss)]
             let recall = (!in_band.is_empty()).then(|| good as f64 / in_band.len() as f64);
             DepthBand { from_m, to_m, queries: in_band.len(), recall_rot2deg_fov3pct: recall }

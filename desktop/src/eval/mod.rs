@@ -146,6 +146,7 @@ struct Entry {
     localizer: Localizer,
     errors: Vec<QueryErrors>,
     timings: Vec<Timings>,
+    diagnoses: Vec<Option<diagnose::Diagnosis>>,
 }
 
 /// Runs an evaluation; returns the JSON report and the per-descriptor errors (for the plot).
@@ -201,6 +202,7 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
             localizer,
             errors: Vec::new(),
             timings: Vec::new(),
+            diagnoses: Vec::new(),
         });
     }
     let grid_pack = grid_pack.ok_or(EvalError::Invalid { what: "no descriptors" })?;
@@ -280,13 +282,15 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
                 let d = diagnose::diagnose(&e.localizer, &image, &priors, &truth)?;
                 if let Some(d) = &d {
                     line.push_str(&format!(
-                        " [{} kp, possible {}/{}/{} all/top/oracle, correct {}/{} top, {}/{} oracle, best view rank {:?}, vp {:.0} m]",
+                        " [{} kp, possible {}/{}/{} all/top/oracle, correct {}/{} top, {}/{} oracle, best view rank {:?}, vp {:.0} m, possible by depth {:?}, true rotation {} inliers, turned {}]",
                         d.keypoints, d.possible_all, d.possible_top, d.possible_oracle,
                         d.correct, d.matches, d.oracle_correct, d.oracle_matches,
-                        d.best_view_vote_rank, d.nearest_viewpoint_m
+                        d.best_view_vote_rank, d.nearest_viewpoint_m, d.possible_by_depth,
+                        d.true_rotation.inliers, d.turned_rotation.inliers
                     ));
                 }
-                value["diagnosis"] = serde_json::to_value(d).unwrap_or(Value::Null);
+                value["diagnosis"] = serde_json::to_value(&d).unwrap_or(Value::Null);
+                e.diagnoses.push(d);
             }
             results.insert(e.name.clone(), value);
         }
@@ -313,6 +317,10 @@ pub fn run(model: &TerrainModel, config: &EvalConfig) -> Result<(Value, Vec<Seri
         v["recall_by_median_depth"] =
             serde_json::to_value(metrics::recall_by_depth(&e.errors, &depths))
                 .unwrap_or(Value::Null);
+        if config.diagnose {
+            let min_inliers = e.localizer.options().min_inliers;
+            v["diagnosis_summary"] = diagnose::summary(&e.diagnoses, &e.errors, min_inliers);
+        }
         descriptors.insert(e.name.clone(), v);
     }
     let b = &config.bounds;

@@ -18,6 +18,10 @@ use super::result::{Localization, PriorKind, Reason, Timings, confidence};
 use super::{Localizer, LocalizerOptions};
 use crate::error::Result;
 
+/// The centre prior of the GPS-anchored solve, in GPS accuracies: it also covers the height,
+/// which phone GPS gets about 1.5 times worse than the horizontal position.
+pub(crate) const CENTRE_PRIOR_SIGMAS: f64 = 2.0;
+
 /// The chosen estimate, its number of correspondences, its threshold (pixels) and the
 /// evidence of its consensus in [0, 1] ([`evidence`]; 1 for an unanchored solve).
 pub(crate) type Solved = (AbsolutePoseEstimate, usize, f64, f64);
@@ -69,19 +73,10 @@ pub(crate) fn solve_and_refine(
         max_iterations: o.max_ransac_iterations,
         seed: o.seed,
     };
-    // All views of the viewpoints that own the top views: the re-matching targets.
-    let mut views = Vec::new();
-    for &vp in viewpoints {
-        let Ok(record) = pack.viewpoint(vp as usize) else { continue };
-        let range = record.first_view..record.first_view.saturating_add(record.view_count);
-        if top_views.iter().any(|v| range.contains(v)) {
-            views.extend(range);
-        }
-    }
+    let views = pose::rematch_views(pack, viewpoints, top_views);
     let run = Run { pack, views: &views, features, o, scale };
     if o.gps_anchor {
-        // The fix as centre hypothesis and prior; the prior's sigma also covers the height,
-        // which phone GPS gets about 1.5 times worse than the horizontal position.
+        // The fix as centre hypothesis and prior.
         // Without a FOV prior the focal is bounded around the hypothesis the patches were cut
         // for: farther off, the patch scales differ too much for correct matches, and wide
         // FOVs fit chance consensus sets more easily.
@@ -92,7 +87,7 @@ pub(crate) fn solve_and_refine(
         let anchored = SolveSetup {
             focal,
             centre: Some(Point3::from(pack.local_frame().enu_from_geodetic(&priors.gps))),
-            centre_sigma_m: 2.0 * priors.gps_accuracy_m,
+            centre_sigma_m: CENTRE_PRIOR_SIGMAS * priors.gps_accuracy_m,
             ..setup
         };
         let threshold = o.anchor_threshold_px * scale;
@@ -161,8 +156,15 @@ impl Run<'_> {
         let t = Instant::now();
         let max_distance = pose::rematch_distance(corr, &first);
         let radius = o.threshold_px * self.scale;
-        let rematched =
-            pose::rematch(self.pack, self.views, self.features, &first, radius, max_distance)?;
+        let rematched = pose::rematch(
+            self.pack,
+            self.views,
+            self.features,
+            &first.cam_from_world,
+            &first.camera,
+            radius,
+            max_distance,
+        )?;
         let mut final_setup = SolveSetup { camera: first.camera, ..*setup };
         if setup.focal != FocalMode::Known {
             final_setup.focal = FocalMode::Prior { max_ratio: o.final_focal_ratio };

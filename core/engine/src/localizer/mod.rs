@@ -47,7 +47,7 @@ pub use options::{CancelToken, LocalizerOptions};
 pub use priors::{FovPrior, FovSource, HeadingPrior, Priors, angle_diff_deg};
 pub use query::{Detector, QueryFeatures, QueryOptions, photo_keypoints};
 pub use result::{Localization, NotLocalized, Outcome, PriorKind, Reason, Timings, confidence};
-pub use trace::{Trace, TracedMatch};
+pub use trace::{GuidedCheck, Trace, TracedMatch};
 
 use crate::error::{CoreError, Result};
 use crate::overlay::{

@@ -16,7 +16,7 @@ use lsar_geometry::solvers::Gravity;
 use lsar_geometry::{Camera, GeometryError, estimate_absolute_pose};
 use lsar_pack::PackReader;
 use lsar_vision::Match;
-use nalgebra::{Point3, Vector2};
+use nalgebra::{Isometry3, Point3, Vector2};
 
 use super::query::QueryFeatures;
 use super::result::Reason;
@@ -147,17 +147,31 @@ pub(crate) fn rematch_distance(c: &Correspondences, est: &AbsolutePoseEstimate) 
     d.get(i).copied().unwrap_or(f32::INFINITY) * 1.25
 }
 
-/// Guided re-matching of `query` against every keypoint of `views` projected with `est`
-/// (see the module docs).
+/// The re-matching targets: all views of the `viewpoints` that own one of `top_views`.
+pub(crate) fn rematch_views(pack: &PackReader, viewpoints: &[u32], top_views: &[u32]) -> Vec<u32> {
+    let mut views = Vec::new();
+    for &vp in viewpoints {
+        let Ok(record) = pack.viewpoint(vp as usize) else { continue };
+        let range = record.first_view..record.first_view.saturating_add(record.view_count);
+        if top_views.iter().any(|v| range.contains(v)) {
+            views.extend(range);
+        }
+    }
+    views
+}
+
+/// Guided re-matching of `query` against every keypoint of `views` projected with
+/// `cam_from_world` and `camera` (see the module docs).
 pub(crate) fn rematch(
     pack: &PackReader,
     views: &[u32],
     query: &QueryFeatures,
-    est: &AbsolutePoseEstimate,
+    cam_from_world: &Isometry3<f64>,
+    camera: &Camera,
     radius_px: f64,
     max_distance: f32,
 ) -> Result<Correspondences> {
-    let camera = est.camera;
+    let camera = *camera;
     let (w, h) = (f64::from(camera.width), f64::from(camera.height));
     let r = radius_px.max(1.0);
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -181,7 +195,7 @@ pub(crate) fn rematch(
         let Some(view) = all_views.get(v as usize) else { continue };
         for k in view.first_keypoint..view.first_keypoint.saturating_add(view.keypoint_count) {
             let Some(point) = point_of(pack, k) else { continue };
-            let in_cam = est.cam_from_world * point;
+            let in_cam = cam_from_world * point;
             let Some(pixel) = camera.project(&in_cam.coords) else { continue };
             let Some((cx, cy)) = cell_of(&pixel) else { continue };
             let start = rows.len();

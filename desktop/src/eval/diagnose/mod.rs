@@ -11,22 +11,52 @@
 //!   keypoint under the true pose.
 //! - `oracle views`: the three candidate views with the most `possible` keypoints, and the
 //!   correct matches the same matcher finds against them (view choice removed as a cause).
+//! - the keypoint, `possible` and `correct` counts per band of the terrain depth under the
+//!   query keypoint ([`KEYPOINT_DEPTH_BANDS_M`]): which terrain the matches come from.
+//! - the Localizer's guided re-matching and final solve started from the true rotation at the
+//!   GPS fix, and from that rotation turned 5 degrees about the vertical
+//!   ([`Localizer::verify_pose`]): whether a pose hypothesis from another source than
+//!   descriptor matching would be confirmed, and what a wrong one reaches.
 
 use lsar_core::geometry::{Camera, CameraPose};
-use lsar_core::localizer::Trace;
+use lsar_core::localizer::{GuidedCheck, Trace};
 use lsar_core::pack::PackReader;
 use lsar_core::vision::{Descriptors, Image, MatchOptions, match_descriptors};
 use lsar_core::{Localizer, Priors};
-use nalgebra::{Vector2, Vector3};
+use nalgebra::{Rotation3, UnitQuaternion, Vector2, Vector3};
 use serde::Serialize;
 
 use super::error::{EvalError, Result};
 use crate::render::Surface;
 
+mod summary;
+
+pub use summary::summary;
+
 /// Match radius at a 1024 px image (the Localizer's first-solve threshold), pixels.
 const RADIUS_PX: f64 = 10.0;
 /// Views taken as the oracle's choice (the Localizer's `top_views`).
 const ORACLE_VIEWS: usize = 3;
+/// Upper ends of the bands of terrain depth under a query keypoint, metres: the counts per
+/// band are for depths below 2 km, 2-5 km and beyond 5 km.
+pub const KEYPOINT_DEPTH_BANDS_M: [f64; 2] = [2000.0, 5000.0];
+/// Turn about the vertical of the control rotation of the guided check, degrees.
+const TURN_DEG: f64 = 5.0;
+
+/// Guided re-matching and final solve from one rotation at the GPS fix.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Guided {
+    /// Correspondences found around the projections.
+    pub rematched: usize,
+    /// Inliers of the final solve (0 when it finds no pose).
+    pub inliers: usize,
+}
+
+impl From<GuidedCheck> for Guided {
+    fn from(c: GuidedCheck) -> Self {
+        Self { rematched: c.rematched, inliers: c.inliers }
+    }
+}
 
 /// The stage counts of one query for one descriptor.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -56,6 +86,17 @@ pub struct Diagnosis {
     pub correct_within_k: [usize; 4],
     /// Distance (m) from the true camera to the nearest searched viewpoint.
     pub nearest_viewpoint_m: f64,
+    /// Query keypoints on terrain per depth band ([`KEYPOINT_DEPTH_BANDS_M`]; depth of the
+    /// query's rendered surface at the keypoint, keypoints on sky not counted).
+    pub keypoints_by_depth: [usize; 3],
+    /// Of those, the ones counted in `possible_all`.
+    pub possible_by_depth: [usize; 3],
+    /// Correct tentative matches per depth band of their query keypoint.
+    pub correct_by_depth: [usize; 3],
+    /// Guided re-matching and final solve from the true rotation at the GPS fix.
+    pub true_rotation: Guided,
+    /// The same from the true rotation turned 5 degrees about the vertical.
+    pub turned_rotation: Guided,
 }
 
 /// The truth of one query: camera, pose (world = ECEF) and rendered depth.
@@ -95,6 +136,51 @@ impl Truth<'_> {
         let depth = s.pixels.get(y * s.width + x)?.as_ref()?.depth;
         ((depth - z).abs() <= (0.02 * z).max(15.0)).then_some(px)
     }
+}
+
+/// The depth band ([`KEYPOINT_DEPTH_BANDS_M`]) of the terrain at a query pixel; `None` on sky
+/// or outside the image.
+fn depth_band(surface: &Surface, pixel: &Vector2<f64>) -> Option<usize> {
+    #[allow(clippy::cast_precision_loss)]
+    let inside = pixel.x > -0.5
+        && pixel.y > -0.5
+        && pixel.x < surface.width as f64 - 0.5
+        && pixel.y < surface.height as f64 - 0.5;
+    if !inside {
+        return None;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let (x, y) = (pixel.x.round() as usize, pixel.y.round() as usize);
+    let depth = surface.pixels.get(y * surface.width + x)?.as_ref()?.depth;
+    Some(KEYPOINT_DEPTH_BANDS_M.iter().take_while(|&&b| depth >= b).count())
+}
+
+/// Guided checks from the true rotation at the GPS fix and from it turned by [`TURN_DEG`].
+fn guided_checks(
+    localizer: &Localizer,
+    trace: &Trace,
+    priors: &Priors,
+    truth: &Truth<'_>,
+) -> Result<(Guided, Guided)> {
+    let core = |e: lsar_core::CoreError| EvalError::Core { source: e };
+    let pack =
+        localizer.packs().get(trace.pack).ok_or(EvalError::Invalid { what: "trace pack index" })?;
+    let frame = pack.local_frame();
+    let gps = frame.enu_from_geodetic(&priors.gps);
+    let rotation = truth.pose.ecef_to_frame(&frame).rotation();
+    let mut out = [Guided::default(); 2];
+    for (slot, turn_deg) in out.iter_mut().zip([0.0, TURN_DEG]) {
+        // cam_from_enu * rotation about the ENU vertical: the camera turned about the plumb line.
+        let turned =
+            rotation * Rotation3::from_axis_angle(&Vector3::z_axis(), turn_deg.to_radians());
+        let q = UnitQuaternion::from_rotation_matrix(&Rotation3::from_matrix_unchecked(turned));
+        let pose = CameraPose::from_rotation_center(q, &gps);
+        *slot = localizer
+            .verify_pose(trace, &pose.cam_from_world, truth.camera, priors)
+            .map_err(core)?
+            .into();
+    }
+    Ok((out[0], out[1]))
 }
 
 /// Visible pack keypoints (pixel under the true pose) of one view.
@@ -164,6 +250,27 @@ pub fn diagnose(
         };
         truth.project(pack, k.point_enu).is_some_and(|(p, z)| z > 0.0 && (p - q).norm() <= r)
     };
+    let mut keypoints_by_depth = [0usize; 3];
+    let mut possible_by_depth = [0usize; 3];
+    let all_visible: Vec<&Vec<Vector2<f64>>> = visible.iter().collect();
+    for (q, hit) in query.iter().zip(hits(query, &all_visible, r)) {
+        let band = depth_band(truth.surface, q);
+        if let (Some(k), Some(p)) = (
+            band.and_then(|b| keypoints_by_depth.get_mut(b)),
+            band.and_then(|b| possible_by_depth.get_mut(b)),
+        ) {
+            *k += 1;
+            *p += usize::from(hit);
+        }
+    }
+    let mut correct_by_depth = [0usize; 3];
+    for m in trace.matches.iter().filter(|m| correct(m.query, m.keypoint)) {
+        let band = query.get(m.query).and_then(|q| depth_band(truth.surface, q));
+        if let Some(c) = band.and_then(|b| correct_by_depth.get_mut(b)) {
+            *c += 1;
+        }
+    }
+    let (true_rotation, turned_rotation) = guided_checks(localizer, &trace, priors, truth)?;
     let (oracle_matches, oracle_correct) = oracle_matching(pack, &trace, &oracle, &correct)?;
     let correct_within_k = ranks_of_correct(pack, &trace, &correct)?;
     let centre = pack.local_frame().enu_from_ecef(&truth.pose.center());
@@ -185,6 +292,11 @@ pub fn diagnose(
         oracle_correct,
         correct_within_k,
         nearest_viewpoint_m: nearest,
+        keypoints_by_depth,
+        possible_by_depth,
+        correct_by_depth,
+        true_rotation,
+        turned_rotation,
     }))
 }
 
@@ -266,4 +378,22 @@ fn view_descriptors(pack: &PackReader, views: &[u32]) -> Result<(Vec<u32>, Descr
     let set =
         Descriptors::new(dim.max(1), data).map_err(|e| EvalError::Core { source: e.into() })?;
     Ok((keypoints, set))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Surface, Vector2, depth_band};
+    use crate::render::SurfacePixel;
+
+    #[test]
+    fn depth_bands_split_at_2_and_5_km() {
+        let px = |depth| Some(SurfacePixel { depth, normal: [0.0, 0.0, 1.0], elevation: 0.0 });
+        let surface =
+            Surface { width: 4, height: 1, pixels: vec![px(1999.0), px(2000.0), px(5000.0), None] };
+        let band = |x: f64| depth_band(&surface, &Vector2::new(x, 0.0));
+        assert_eq!([band(0.0), band(1.2), band(2.4), band(3.0)], [Some(0), Some(1), Some(2), None]);
+        // Outside the image.
+        assert_eq!(band(-0.6), None);
+        assert_eq!(band(3.6), None);
+    }
 }
