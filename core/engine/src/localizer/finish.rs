@@ -38,11 +38,11 @@ fn down_in_pack(pack: &PackReader, priors: &Priors) -> Vector3<f64> {
 /// finds no confirmed pose, or one that contradicts the fix, [`solve_once`] without the fix
 /// on the nearest-neighbour correspondences. When that finds nothing either, a confirmed
 /// anchored pose whose refined centre left the fix horizontally (by more than three GPS
-/// sigmas) is the result: its rotation is supported by the same evidence as any anchored
-/// pose, while the camera centre is weakly determined by terrain kilometres away (on the
-/// Colorado grid such poses had 150-180 inliers and rotation errors near 1 degree, with the
-/// refined centre 100-170 m from a fix 20 m off), and [`localization`] reports the fix as
-/// contradicted and halves the confidence.
+/// sigmas, at least 50 m) is the result: its rotation is supported by the same evidence as
+/// any anchored pose, while the camera centre is weakly determined by terrain kilometres
+/// away (on the Colorado grid such poses had 150-184 inliers and rotation errors near 1
+/// degree, with the refined centre 100-170 m from a fix with 20 m of noise), and
+/// [`localization`] reports the fix as contradicted and halves the confidence.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn solve_and_refine(
     loc: &Localizer,
