@@ -41,7 +41,7 @@ fn down_in_pack(pack: &PackReader, priors: &Priors) -> Vector3<f64> {
 /// sigmas, at least 50 m) is the result: its rotation is supported by the same evidence as
 /// any anchored pose, while the camera centre is weakly determined by terrain kilometres
 /// away (on the Colorado grid such poses had 150-184 inliers and rotation errors near 1
-/// degree, with the refined centre 100-170 m from a fix with 20 m of noise), and
+/// degree, with the refined centre 97-179 m from a fix with 20 m of noise), and
 /// [`localization`] reports the fix as contradicted and halves the confidence.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn solve_and_refine(
