@@ -438,3 +438,25 @@ fn chance_consensus_is_refused() {
     // refuses it.
     assert!(without.is_ok_and(|l| errors(&l, &t).0 > 5.0));
 }
+
+/// With the count requirement out of reach (`anchor_min_inliers` 100 000), an anchored first
+/// solve above chance goes to the heading peak test: guided re-matching from its pose finds
+/// the true points, from the pose turned 5 degrees almost none, so it is confirmed. Without
+/// the test (`peak_min_inliers` out of reach) the unanchored solve is the result. On 3000
+/// random keypoints with one true one, the test confirms nothing.
+#[test]
+fn the_heading_peak_test_confirms_what_the_count_refuses() {
+    let t = s::truth(47.0, 55.0);
+    let q = s::query(scene(), &t, 1, 0.5, usize::MAX);
+    let strict = LocalizerOptions { anchor_min_inliers: 100_000, ..LocalizerOptions::default() };
+    let loc = localizer().with_options(strict.clone());
+    let peaked = expect_localized(loc.localize_features(&q, &gps_priors(&t)).unwrap());
+    assert_eq!(peaked.solver, "C2pf");
+    assert_accurate(&peaked, &t);
+    let off = LocalizerOptions { peak_min_inliers: usize::MAX, ..strict.clone() };
+    let without = localizer().with_options(off).localize_features(&q, &gps_priors(&t)).unwrap();
+    assert_eq!(expect_localized(without).solver, "P4pf");
+    let chance = s::query(scene(), &t, 23, 3000.0, 1);
+    let out = localizer().with_options(strict).localize_features(&chance, &gps_priors(&t));
+    assert!(out.as_ref().is_ok_and(Result::is_err), "{:?}", out.map(|o| o.map(|l| errors(&l, &t))));
+}

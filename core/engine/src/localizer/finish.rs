@@ -9,7 +9,7 @@ use lsar_geometry::camera_json::{CameraJson, JsonFrame};
 use lsar_geometry::solvers::Gravity;
 use lsar_geometry::{Camera, CameraPose, LocalFrame};
 use lsar_pack::PackReader;
-use nalgebra::{Point3, Vector3};
+use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
 
 use super::pose::{self, Correspondences, SolveSetup};
 use super::priors::{FovSource, Priors, angle_diff_deg};
@@ -145,7 +145,12 @@ impl Run<'_> {
     /// `threshold_px`), final solve at `final_threshold_px` with the first focal as a prior.
     /// The first result stands if the final solve fails, unless `confirm` (the anchored
     /// solve): then the first solve needs `anchor_min_inliers` distinct query keypoints among
-    /// its inliers, and the final solve must succeed.
+    /// its inliers and `anchor_chance_ratio` times the chance consensus, and the final solve
+    /// must succeed. A first solve short of that but with at least `peak_min_inliers`
+    /// distinct inliers, more than chance, is confirmed when its final solve reaches
+    /// `peak_ratio` times the inliers that the same re-matching reaches from the pose turned
+    /// `peak_turn_deg` either way ([`Run::turned_inliers`]): guided re-matching from a wrong
+    /// heading finds the same terrain's chance matches, from the right one the true ones.
     fn solve_once(
         &self,
         corr: &Correspondences,
@@ -164,6 +169,7 @@ impl Run<'_> {
             }
         };
         let mut support = 1.0;
+        let mut needs_peak = false;
         if confirm {
             let distinct = distinct_inlier_keypoints(corr, &first.inlier_mask);
             let chance = chance_consensus(corr, setup, threshold, first.ransac.iterations)?;
@@ -171,8 +177,13 @@ impl Run<'_> {
             let required =
                 o.anchor_min_inliers.max((o.anchor_chance_ratio * chance as f64).ceil() as usize);
             if distinct < required {
-                timings.pose_ms += t.elapsed().as_secs_f64() * 1e3;
-                return Ok(Err(Reason::NoConsensus { inliers: distinct, required }));
+                // Above chance but short of the requirement: confirmed only if the final
+                // consensus peaks at the pose's heading (below).
+                if distinct < o.peak_min_inliers || distinct <= chance {
+                    timings.pose_ms += t.elapsed().as_secs_f64() * 1e3;
+                    return Ok(Err(Reason::NoConsensus { inliers: distinct, required }));
+                }
+                needs_peak = true;
             }
             support = evidence(distinct, chance);
         }
@@ -194,7 +205,19 @@ impl Run<'_> {
             final_setup.focal = FocalMode::Prior { max_ratio: o.final_focal_ratio };
         }
         let final_threshold = o.final_threshold_px * self.scale;
-        let solved = pose::solve(&rematched, &final_setup, final_threshold)?;
+        let mut solved = pose::solve(&rematched, &final_setup, final_threshold)?;
+        if needs_peak && let Ok(est) = &solved {
+            let control = self.turned_inliers(&first, max_distance, &final_setup)?;
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss
+            )]
+            let required = (o.peak_ratio * control as f64).ceil() as usize;
+            if est.num_inliers < required.max(o.min_inliers) {
+                solved = Err(Reason::NoConsensus { inliers: est.num_inliers, required });
+            }
+        }
         timings.refine_ms += t.elapsed().as_secs_f64() * 1e3;
         Ok(match solved {
             Ok(est) if est.num_inliers >= o.min_inliers => {
@@ -206,6 +229,43 @@ impl Run<'_> {
             Err(reason) if confirm => Err(reason),
             _ => Ok((first, corr.len(), threshold, support)),
         })
+    }
+}
+
+impl Run<'_> {
+    /// The most final-solve inliers that guided re-matching reaches from `first` turned by
+    /// `peak_turn_deg` either way about the vertical through its centre: what the same
+    /// re-matching finds from a wrong heading among these keypoints and pack points.
+    fn turned_inliers(
+        &self,
+        first: &AbsolutePoseEstimate,
+        max_distance: f32,
+        final_setup: &SolveSetup,
+    ) -> Result<usize> {
+        let o = self.o;
+        let centre = first.cam_from_world.inverse().translation.vector;
+        let mut most = 0;
+        for turn_deg in [-o.peak_turn_deg, o.peak_turn_deg] {
+            // cam_from_world * (rotation about the world's up axis): the camera turned about
+            // the plumb line, its centre kept.
+            let turn = UnitQuaternion::from_axis_angle(&Vector3::z_axis(), turn_deg.to_radians());
+            let rotation = first.cam_from_world.rotation * turn;
+            let turned = Isometry3::from_parts(Translation3::from(-(rotation * centre)), rotation);
+            let rematched = pose::rematch(
+                self.pack,
+                self.views,
+                self.features,
+                &turned,
+                &first.camera,
+                o.threshold_px * self.scale,
+                max_distance,
+            )?;
+            let threshold = o.final_threshold_px * self.scale;
+            if let Ok(est) = pose::solve(&rematched, final_setup, threshold)? {
+                most = most.max(est.num_inliers);
+            }
+        }
+        Ok(most)
     }
 }
 

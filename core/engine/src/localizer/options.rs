@@ -63,6 +63,21 @@ pub struct LocalizerOptions {
     /// (2): chance consensus depends on how the keypoints and points cluster, which a fixed
     /// count cannot follow.
     pub anchor_chance_ratio: f64,
+    /// Fewest distinct inliers (6) of a GPS-anchored first solve that is short of
+    /// `anchor_min_inliers` or of `anchor_chance_ratio` times chance, but above chance, for it
+    /// to be tried against the heading peak test instead of refused. On the four `lsar eval`
+    /// runs of README (250 queries) and 150 fresh ones the test confirmed 15 more queries
+    /// within 2 degrees and 3 % of FOV, lost none, and left the confidence calibration as it
+    /// was (those results keep the low evidence of their first solve).
+    pub peak_min_inliers: usize,
+    /// Turn (degrees, 5) about the vertical of the two control poses of the heading peak test.
+    /// Guided re-matching from the true rotation turned 5 degrees reached 12 inliers on 2 of
+    /// 100 default `lsar eval` queries but on 12 of 50 Colorado ones (`--diagnose`): a count
+    /// alone does not confirm a pose there, a peak over its neighbours does.
+    pub peak_turn_deg: f64,
+    /// The final solve of a pose under the heading peak test needs this many times the
+    /// inliers of its better control (2).
+    pub peak_ratio: f64,
     /// Inlier threshold of the final solve, pixels (8).
     pub final_threshold_px: f64,
     /// Accepted horizontal FOV for an unknown focal, degrees (10, 120).
@@ -93,6 +108,9 @@ impl Default for LocalizerOptions {
             anchor_min_inliers: 12,
             anchor_focal_ratio: 1.6,
             anchor_chance_ratio: 2.0,
+            peak_min_inliers: 6,
+            peak_turn_deg: 5.0,
+            peak_ratio: 2.0,
             final_threshold_px: 8.0,
             hfov_range_deg: (10.0, 120.0),
             final_focal_ratio: 1.25,
