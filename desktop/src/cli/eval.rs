@@ -145,6 +145,10 @@ pub struct EvalArgs {
     /// (default: the library's).
     #[arg(long)]
     anchor_min_inliers: Option<usize>,
+    /// Fewest distinct inliers of an anchored first solve short of the count requirement for
+    /// the heading peak test (default: the library's; a huge value turns the test off).
+    #[arg(long)]
+    peak_min_inliers: Option<usize>,
     /// Also trace each query through the Localizer's stages and compare them with its true
     /// pose (repeatable keypoints, view choice, correct matches): the `diagnosis` of each
     /// per-query result. Slower; for finding which stage loses queries.
@@ -236,6 +240,9 @@ fn localizer_options(args: &EvalArgs) -> lsar_core::LocalizerOptions {
     }
     if let Some(n) = args.anchor_min_inliers {
         o.anchor_min_inliers = n;
+    }
+    if let Some(n) = args.peak_min_inliers {
+        o.peak_min_inliers = n;
     }
     if let Some(k) = args.anchor_neighbours {
         o.anchor_neighbours = k;
