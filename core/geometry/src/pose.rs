@@ -112,6 +112,15 @@ impl CameraPose {
         Self::new(Isometry3::from_parts(Translation3::from(t), cam_from_world))
     }
 
+    /// The same camera turned by `turn_deg` about the world's z axis through its centre:
+    /// `R' = R Rz(turn)`, so the view direction turns clockwise seen from +z. In a local ENU
+    /// world that is a turn about the plumb line that adds `turn_deg` to the yaw and keeps
+    /// pitch and roll.
+    pub fn turned_about_world_z(&self, turn_deg: f64) -> Self {
+        let turn = UnitQuaternion::from_axis_angle(&Vector3::z_axis(), turn_deg.to_radians());
+        Self::from_rotation_center(self.cam_from_world.rotation * turn, &self.center())
+    }
+
     /// A pose in ECEF (world = ECEF) of a camera at `position` looking along yaw, pitch and
     /// roll (degrees) relative to ENU at `position`.
     pub fn from_enu_angles(

@@ -225,3 +225,18 @@ fn project_unproject_round_trip_with_distortion() {
         assert_eq!(corner.norm() < ideal.norm(), k1 < 0.0);
     }
 }
+
+#[test]
+fn turning_about_the_vertical_adds_to_the_yaw_only() {
+    let pos = Geodetic::new(46.3, 7.4, 3000.0);
+    let frame = lsar_geometry::LocalFrame::new(pos);
+    let pose = CameraPose::from_enu_angles_in_frame(&frame, &pos, 212.0, 3.5, -1.0);
+    for turn in [10.0, -25.0, 160.0] {
+        let turned = pose.turned_about_world_z(turn);
+        let a = turned.angles_deg_in_frame(&frame);
+        let yaw = (a.yaw_deg - (212.0 + turn)).rem_euclid(360.0);
+        assert!(yaw.min(360.0 - yaw) < 1e-9, "{turn}: {a:?}");
+        assert!((a.pitch_deg - 3.5).abs() < 1e-9 && (a.roll_deg + 1.0).abs() < 1e-9, "{a:?}");
+        assert!((turned.center() - pose.center()).norm() < 1e-9);
+    }
+}

@@ -9,7 +9,7 @@ use lsar_geometry::camera_json::{CameraJson, JsonFrame};
 use lsar_geometry::solvers::Gravity;
 use lsar_geometry::{Camera, CameraPose, LocalFrame};
 use lsar_pack::PackReader;
-use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
+use nalgebra::{Point3, Vector3};
 
 use super::pose::{self, Correspondences, SolveSetup};
 use super::priors::{FovSource, Priors, angle_diff_deg};
@@ -230,9 +230,7 @@ impl Run<'_> {
             _ => Ok((first, corr.len(), threshold, support)),
         })
     }
-}
 
-impl Run<'_> {
     /// The most final-solve inliers that guided re-matching reaches from `first` turned by
     /// `peak_turn_deg` either way about the vertical through its centre: what the same
     /// re-matching finds from a wrong heading among these keypoints and pack points.
@@ -243,14 +241,10 @@ impl Run<'_> {
         final_setup: &SolveSetup,
     ) -> Result<usize> {
         let o = self.o;
-        let centre = first.cam_from_world.inverse().translation.vector;
+        let first_pose = CameraPose::new(first.cam_from_world);
         let mut most = 0;
         for turn_deg in [-o.peak_turn_deg, o.peak_turn_deg] {
-            // cam_from_world * (rotation about the world's up axis): the camera turned about
-            // the plumb line, its centre kept.
-            let turn = UnitQuaternion::from_axis_angle(&Vector3::z_axis(), turn_deg.to_radians());
-            let rotation = first.cam_from_world.rotation * turn;
-            let turned = Isometry3::from_parts(Translation3::from(-(rotation * centre)), rotation);
+            let turned = first_pose.turned_about_world_z(turn_deg).cam_from_world;
             let rematched = pose::rematch(
                 self.pack,
                 self.views,

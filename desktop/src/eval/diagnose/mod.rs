@@ -23,7 +23,7 @@ use lsar_core::localizer::{GuidedCheck, Trace};
 use lsar_core::pack::PackReader;
 use lsar_core::vision::{Descriptors, Image, MatchOptions, match_descriptors};
 use lsar_core::{Localizer, Priors};
-use nalgebra::{Rotation3, UnitQuaternion, Vector2, Vector3};
+use nalgebra::{Vector2, Vector3};
 use serde::Serialize;
 
 use super::error::{EvalError, Result};
@@ -167,14 +167,11 @@ fn guided_checks(
         localizer.packs().get(trace.pack).ok_or(EvalError::Invalid { what: "trace pack index" })?;
     let frame = pack.local_frame();
     let gps = frame.enu_from_geodetic(&priors.gps);
-    let rotation = truth.pose.ecef_to_frame(&frame).rotation();
+    let rotation = truth.pose.ecef_to_frame(&frame).cam_from_world.rotation;
+    let at_fix = CameraPose::from_rotation_center(rotation, &gps);
     let mut out = [Guided::default(); 2];
     for (slot, turn_deg) in out.iter_mut().zip([0.0, TURN_DEG]) {
-        // cam_from_enu * rotation about the ENU vertical: the camera turned about the plumb line.
-        let turned =
-            rotation * Rotation3::from_axis_angle(&Vector3::z_axis(), turn_deg.to_radians());
-        let q = UnitQuaternion::from_rotation_matrix(&Rotation3::from_matrix_unchecked(turned));
-        let pose = CameraPose::from_rotation_center(q, &gps);
+        let pose = at_fix.turned_about_world_z(turn_deg);
         *slot = localizer
             .verify_pose(trace, &pose.cam_from_world, truth.camera, priors)
             .map_err(core)?
