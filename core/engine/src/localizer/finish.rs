@@ -213,8 +213,8 @@ impl Run<'_> {
                 clippy::cast_sign_loss,
                 clippy::cast_precision_loss
             )]
-            let required = (o.peak_ratio * control as f64).ceil() as usize;
-            if est.num_inliers < required.max(o.min_inliers) {
+            let required = ((o.peak_ratio * control as f64).ceil() as usize).max(o.min_inliers);
+            if est.num_inliers < required {
                 solved = Err(Reason::NoConsensus { inliers: est.num_inliers, required });
             }
         }

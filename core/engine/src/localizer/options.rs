@@ -66,7 +66,7 @@ pub struct LocalizerOptions {
     /// Fewest distinct inliers (6) of a GPS-anchored first solve that is short of
     /// `anchor_min_inliers` or of `anchor_chance_ratio` times chance, but above chance, for it
     /// to be tried against the heading peak test instead of refused. On the four `lsar eval`
-    /// runs of README (250 queries) and 150 fresh ones the test confirmed 15 more queries
+    /// runs of README (250 queries) and 150 fresh ones the test confirmed 9 more queries
     /// within 2 degrees and 3 % of FOV, lost none, and left the confidence calibration as it
     /// was (those results keep the low evidence of their first solve).
     pub peak_min_inliers: usize,
