@@ -64,7 +64,8 @@ pub struct Localization {
     pub correspondences: usize,
     /// Root mean square reprojection error of the inliers, pixels of the query image.
     pub reprojection_rmse_px: f64,
-    /// Heuristic confidence in [0, 1] (see [`confidence`]); not yet calibrated.
+    /// Confidence in [0, 1] (see [`confidence`]), calibrated on synthetic queries so that
+    /// results at 0.8 or above were within 2 degrees in `lsar eval`.
     pub confidence: f64,
     /// Minimal solver of the final solve (`P3p`, `P4pf`, `Up2p`, `Up3pf`).
     pub solver: String,
