@@ -42,3 +42,13 @@ gen "${near[@]}" --dem "$hgt" --pairs 120 --seed 6
 gen "${near[@]}" --dem "$hgt" --pairs 120 --seed 7
 for s in $(seq 200 259); do [ $((s % 5)) -ne 4 ] && gen "${near[@]}" --synth "$s" --pairs 40 --seed 3; done
 for s in $(seq 260 319); do [ $((s % 5)) -ne 4 ] && gen "${near[@]}" --synth "$s" --pairs 40 --seed 3; done
+# Mid-distance block (session 10; models/README.md "Mid-distance pairs"; not used by the
+# shipped model): the near-ground heights and baselines, view B aimed at terrain 2-5 km from
+# view A, the depth band whose repeatable keypoints match least in `lsar eval --diagnose`.
+mid=(--height-m 2 60 --baseline-m 50 1000 --target-depth-m 2000 5000)
+for s in 4 9 14; do
+  "$lsar" dataset pairs --sampling both --per-pair 300 --out "$out-mid-val" "${mid[@]}" \
+    --synth $s --pairs 20 --seed 3
+done
+gen "${mid[@]}" --dem "$hgt" --pairs 120 --seed 8
+for s in $(seq 320 379); do [ $((s % 5)) -ne 4 ] && gen "${mid[@]}" --synth "$s" --pairs 40 --seed 3; done
