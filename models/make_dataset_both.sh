@@ -33,11 +33,15 @@ for s in $(seq 22 139); do [ $((s % 5)) -ne 4 ] && gen --synth "$s" --pairs 40 -
 # geometry of a photo taken near the ground against a pack viewpoint of the 1 km grid. The
 # validation block goes into its own directory (its shard names equal the validation
 # shards' above).
+# val_block DIR ARGS...: the validation seeds of a block with its own geometry ARGS.
+val_block() {
+  local dir=$1; shift
+  for s in 4 9 14; do
+    "$lsar" dataset pairs --sampling both --per-pair 300 --out "$dir" "$@" --synth $s --pairs 20 --seed 3
+  done
+}
 near=(--height-m 2 60 --baseline-m 50 1000 --target-depth-m 300 2500)
-for s in 4 9 14; do
-  "$lsar" dataset pairs --sampling both --per-pair 300 --out "$out-near-val" "${near[@]}" \
-    --synth $s --pairs 20 --seed 3
-done
+val_block "$out-near-val" "${near[@]}"
 gen "${near[@]}" --dem "$hgt" --pairs 120 --seed 6
 gen "${near[@]}" --dem "$hgt" --pairs 120 --seed 7
 for s in $(seq 200 259); do [ $((s % 5)) -ne 4 ] && gen "${near[@]}" --synth "$s" --pairs 40 --seed 3; done
@@ -46,9 +50,6 @@ for s in $(seq 260 319); do [ $((s % 5)) -ne 4 ] && gen "${near[@]}" --synth "$s
 # shipped model): the near-ground heights and baselines, view B aimed at terrain 2-5 km from
 # view A, the depth band whose repeatable keypoints match least in `lsar eval --diagnose`.
 mid=(--height-m 2 60 --baseline-m 50 1000 --target-depth-m 2000 5000)
-for s in 4 9 14; do
-  "$lsar" dataset pairs --sampling both --per-pair 300 --out "$out-mid-val" "${mid[@]}" \
-    --synth $s --pairs 20 --seed 3
-done
+val_block "$out-mid-val" "${mid[@]}"
 gen "${mid[@]}" --dem "$hgt" --pairs 120 --seed 8
 for s in $(seq 320 379); do [ $((s % 5)) -ne 4 ] && gen "${mid[@]}" --synth "$s" --pairs 40 --seed 3; done
